@@ -1,0 +1,103 @@
+"""
+Speed benchmark: environment steps per second on CartPole-v1, 8 envs (DummyVecEnv), n_steps=64,
+the default 64x64 networks, on the CPU. Measures, in one run:
+
+- REINFORCE (this package), with the share of its time spent in ``train()``;
+- SB3's A2C with the same n_steps and network;
+- the floor: actor-only action sampling plus ``env.step``, no storage, no learning;
+- for reference, SB3's actor-and-critic forward (``policy(obs)``) plus ``env.step``.
+
+Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1]
+"""
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch as th
+from stable_baselines3 import A2C
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.utils import obs_as_tensor
+
+from sb3_reinforce import REINFORCE
+
+ENV_ID, N_ENVS, N_STEPS = "CartPole-v1", 8, 64
+
+
+def time_learn(algo: type, steps: int, seed: int) -> tuple[float, float]:
+    """Steps per second of ``algo.learn(steps)``, and the share of the time spent in ``train()``."""
+    env = make_vec_env(ENV_ID, n_envs=N_ENVS, seed=seed)
+    model = algo("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu")
+    train_time = 0.0
+    train = model.train
+
+    def timed_train() -> None:
+        nonlocal train_time
+        start = time.perf_counter()
+        train()
+        train_time += time.perf_counter() - start
+
+    model.train = timed_train
+    start = time.perf_counter()
+    model.learn(steps)
+    elapsed = time.perf_counter() - start
+    return model.num_timesteps / elapsed, train_time / elapsed
+
+
+def time_loop(steps: int, seed: int, actor_only: bool) -> float:
+    """Steps per second of a bare loop: sample actions from a fresh policy, then ``env.step``."""
+    env = make_vec_env(ENV_ID, n_envs=N_ENVS, seed=seed)
+    policy = REINFORCE("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
+    policy.set_training_mode(False)
+    obs = env.reset()
+    start = time.perf_counter()
+    for _ in range(steps // N_ENVS):
+        with th.no_grad():
+            obs_tensor = obs_as_tensor(obs, policy.device)
+            if actor_only:
+                actions = policy.get_distribution(obs_tensor).get_actions()
+            else:
+                actions, _, _ = policy(obs_tensor)
+        obs, _, _, _ = env.step(actions.cpu().numpy())
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=100_000, help="environment steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per entry (the median is reported)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (th.set_num_threads)")
+    args = parser.parse_args()
+    th.set_num_threads(args.threads)
+
+    results: dict[str, list[float]] = {
+        "REINFORCE": [],
+        "REINFORCE train share": [],
+        "A2C": [],
+        "floor": [],
+        "actor+critic": [],
+    }
+    for repeat in range(args.repeats):  # interleaved, so that drifts in machine load hit every entry alike
+        fps, share = time_learn(REINFORCE, args.steps, seed=repeat)
+        results["REINFORCE"].append(fps)
+        results["REINFORCE train share"].append(share)
+        results["A2C"].append(time_learn(A2C, args.steps, seed=repeat)[0])
+        results["floor"].append(time_loop(args.steps, seed=repeat, actor_only=True))
+        results["actor+critic"].append(time_loop(args.steps, seed=repeat, actor_only=False))
+
+    median = {name: float(np.median(values)) for name, values in results.items()}
+    print(f"# {ENV_ID}, {N_ENVS} envs, n_steps={N_STEPS}, {args.steps} steps x {args.repeats} repeats (median),")
+    print(f"# torch {th.__version__}, {args.threads} thread(s), {platform.processor() or platform.machine()}")
+    print("| measurement | env steps/s |")
+    print("|---|---|")
+    for name in ("REINFORCE", "A2C", "actor+critic", "floor"):
+        print(f"| {name} | {median[name]:,.0f} |")
+    print()
+    print(f"REINFORCE / A2C:   {median['REINFORCE'] / median['A2C']:.2f}x")
+    print(f"REINFORCE / floor: {median['REINFORCE'] / median['floor']:.0%}")
+    print(f"REINFORCE time in train(): {median['REINFORCE train share']:.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import explained_variance, obs_as_tensor
+from stable_baselines3.common.vec_env import VecEnv
+from torch.nn import functional as F
+
+from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer
+from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
+from sb3_reinforce.sampling import sample_actions
+from sb3_reinforce.utils import check_range
+
+SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
+
+BASELINES = ("none", "value")
+
+
+class REINFORCE(OnPolicyAlgorithm):
+    """
+    REINFORCE: Monte Carlo policy gradient (Williams, 1992), with an optional learned
+    state-value baseline ("REINFORCE with baseline", Sutton & Barto 2nd ed. §13.3-13.4).
+
+    Paper: https://doi.org/10.1007/BF00992696
+    Book: http://incompleteideas.net/book/the-book-2nd.html (chapter 13)
+
+    The update is an unbiased estimate of the policy gradient: returns are Monte Carlo returns of
+    the policy being updated, nothing is bootstrapped from a value function (unless
+    ``bootstrap_truncated`` asks for it), and which episodes are trained on never depends on their
+    own future. An episode joins a rollout iff it starts before that env's ``n_steps``-th step of the
+    rollout; the rollout then goes on until every joined episode has ended. Steps of episodes that
+    did not join (those that started later, while the env waited for the others) are collected but
+    never trained on. The loss is normalised by the constant ``n_steps * n_envs``, not by the number of
+    steps collected, which depends on the episodes' lengths and so on their returns.
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy)
+    :param env: The environment to learn from (if registered in Gym, can be str)
+    :param learning_rate: The learning rate, it can be a function
+        of the current progress remaining (from 1 to 0). Must be > 0
+    :param n_steps: Number of steps per env during which new episodes join a rollout (>= 1). A rollout
+        holds every episode that starts in that window, run to its end, so it may be longer
+    :param gamma: Discount factor, in [0, 1]
+    :param ent_coef: Entropy coefficient for the loss calculation, >= 0
+    :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
+    :param max_grad_norm: The maximum value for the gradient clipping, > 0 (``float("inf")`` disables clipping)
+    :param baseline: ``"value"``: subtract a learned state value V(s), regressed on the Monte Carlo returns
+        (REINFORCE with baseline); ``"none"``: use the returns themselves
+    :param normalize_advantage: Whether to standardise the weights G_t - b(s_t) over the batch
+        (zero mean, unit std). It lowers the variance at the price of a bias of order 1/batch size
+    :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
+        episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
+        objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
+        episodes (0.99^500 < 0.01 on CartPole), which slows learning; without it the update follows the
+        undiscounted objective as gamma approaches 1
+    :param bootstrap_truncated: Opt-in: on a time-limit truncation, add gamma * V(terminal observation) to the
+        last reward of the episode. Requires ``baseline="value"``. It biases the update by V's error
+    :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
+        every joined episode to end, so an env that never ends raises an error once it is reached;
+        the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
+    :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
+        instead of action noise exploration (default: False)
+    :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE
+        Default: -1 (only sample at the beginning of the rollout)
+    :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
+        the reported success rate, mean episode length, and mean reward over
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages (such as device or wrappers used), 2 for
+        debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+        Setting it to auto, the code will be run on the GPU if possible.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": MlpPolicy,
+        "CnnPolicy": CnnPolicy,
+        "MultiInputPolicy": MultiInputPolicy,
+    }
+    rollout_buffer: ReinforceRolloutBuffer
+
+    def __init__(
+        self,
+        policy: str | type[ActorCriticPolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 3e-3,
+        n_steps: int = 64,
+        gamma: float = 0.99,
+        ent_coef: float = 0.0,
+        vf_coef: float = 0.5,
+        max_grad_norm: float = 0.5,
+        baseline: str = "value",
+        normalize_advantage: bool = True,
+        use_gamma_t: bool = False,
+        bootstrap_truncated: bool = False,
+        max_rollout_steps: int = 100_000,
+        reset_between_rollouts: bool = True,
+        use_sde: bool = False,
+        sde_sample_freq: int = -1,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        if not callable(learning_rate):
+            check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+        check_range("n_steps", n_steps, low=1)
+        check_range("gamma", gamma, low=0.0, high=1.0)
+        check_range("ent_coef", ent_coef, low=0.0)
+        check_range("vf_coef", vf_coef, low=0.0)
+        check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
+        check_range("max_rollout_steps", max_rollout_steps, low=n_steps)
+        if baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
+        if bootstrap_truncated and baseline != "value":
+            raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
+
+        super().__init__(
+            policy,
+            env,
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            gae_lambda=1.0,
+            ent_coef=ent_coef,
+            vf_coef=vf_coef,
+            max_grad_norm=max_grad_norm,
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            device=device,
+            seed=seed,
+            _init_setup_model=False,
+            supported_action_spaces=(
+                spaces.Box,
+                spaces.Discrete,
+                spaces.MultiDiscrete,
+                spaces.MultiBinary,
+            ),
+        )
+
+        self.baseline = baseline
+        self.normalize_advantage = normalize_advantage
+        self.use_gamma_t = use_gamma_t
+        self.bootstrap_truncated = bootstrap_truncated
+        self.max_rollout_steps = max_rollout_steps
+        self.reset_between_rollouts = reset_between_rollouts
+        if isinstance(self.observation_space, spaces.Dict):
+            self.rollout_buffer_class = ReinforceDictRolloutBuffer
+        else:
+            self.rollout_buffer_class = ReinforceRolloutBuffer
+        self.rollout_buffer_kwargs = {"max_size": max_rollout_steps}
+
+        if _init_setup_model:
+            self._setup_model()
+
+    def collect_rollouts(
+        self,
+        env: VecEnv,
+        callback: BaseCallback,
+        rollout_buffer: ReinforceRolloutBuffer,  # type: ignore[override]
+        n_rollout_steps: int,
+    ) -> bool:
+        """
+        Collect whole episodes with the current policy (actor only) into ``rollout_buffer``.
+
+        An env's episode joins the rollout iff it starts before step ``n_rollout_steps`` of the rollout.
+        The envs step together until every joined episode has ended; the steps of the other episodes
+        are stored but marked non-trainable. Whether an episode joins depends only on when it starts,
+        never on its own future, so every joined episode is an unbiased sample.
+
+        :param env: The training environment
+        :param callback: Callback that will be called at each step
+            (and at the beginning and end of the rollout)
+        :param rollout_buffer: Buffer to fill with rollouts
+        :param n_rollout_steps: Number of steps per env during which new episodes join the rollout
+        :return: True if the rollout was collected, False if the callback stopped it
+        """
+        assert self._last_obs is not None, "No previous observation was provided"
+        self.policy.set_training_mode(False)
+        rollout_buffer.reset()
+        if self.use_sde:
+            self.policy.reset_noise(env.num_envs)
+        callback.on_rollout_start()
+
+        # An episode already running when the rollout starts began under an older policy: it never joins.
+        joined = self._last_episode_starts.astype(bool)
+        pending = joined.copy()
+        episode_steps = np.zeros(env.num_envs, dtype=np.int64)
+        n_steps = 0
+        while n_steps < n_rollout_steps or pending.any():
+            if n_steps >= self.max_rollout_steps:
+                raise RuntimeError(
+                    f"An episode has lasted max_rollout_steps={self.max_rollout_steps} steps without ending. "
+                    "REINFORCE needs episodes that end: give the env a time limit "
+                    "(gymnasium.wrappers.TimeLimit, or max_episode_steps in gymnasium.make / make_vec_env), "
+                    "or raise max_rollout_steps."
+                )
+            if self.use_sde and self.sde_sample_freq > 0 and n_steps % self.sde_sample_freq == 0:
+                self.policy.reset_noise(env.num_envs)
+
+            with th.no_grad():
+                obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
+                actions = sample_actions(self.policy, obs_tensor).cpu().numpy()
+
+            clipped_actions = actions
+            if isinstance(self.action_space, spaces.Box):
+                if self.policy.squash_output:
+                    clipped_actions = self.policy.unscale_action(clipped_actions)
+                else:
+                    clipped_actions = np.clip(actions, self.action_space.low, self.action_space.high)
+
+            new_obs, rewards, dones, infos = env.step(clipped_actions)
+            self.num_timesteps += env.num_envs
+
+            callback.update_locals(locals())
+            if not callback.on_step():
+                return False
+            self._update_info_buffer(infos, dones)
+
+            episode_starts = self._last_episode_starts.astype(bool)
+            joined = np.where(episode_starts, n_steps < n_rollout_steps, joined)
+            episode_steps = np.where(episode_starts, 0, episode_steps + 1)
+            rollout_buffer.add(self._last_obs, actions, rewards, episode_starts, joined, episode_steps)  # type: ignore[arg-type]
+            if self.bootstrap_truncated:
+                self._add_truncation_values(rollout_buffer, infos, dones & joined)
+
+            self._last_obs = new_obs  # type: ignore[assignment]
+            self._last_episode_starts = dones
+            pending = joined & ~dones
+            n_steps += 1
+
+        rollout_buffer.compute_returns(dones)
+        self._record_rollout_stats(rollout_buffer)
+        if self.reset_between_rollouts:
+            # Abandon the episodes that started while the env waited: they would never join a rollout
+            self._last_obs = env.reset()  # type: ignore[assignment]
+            self._last_episode_starts = np.ones((env.num_envs,), dtype=bool)
+
+        callback.update_locals(locals())
+        callback.on_rollout_end()
+        return True
+
+    def _add_truncation_values(self, rollout_buffer: ReinforceRolloutBuffer, infos: list[dict], ended: np.ndarray) -> None:
+        """
+        Opt-in bootstrap: on a time-limit truncation of a joined episode, add gamma * V(terminal_obs).
+
+        :param rollout_buffer: Buffer holding the rollout
+        :param infos: The envs' infos of the last step
+        :param ended: Whether a joined episode ended at the last step, per env
+        """
+        for idx in np.flatnonzero(ended):
+            if infos[idx].get("TimeLimit.truncated", False) and infos[idx].get("terminal_observation") is not None:
+                terminal_obs = self.policy.obs_to_tensor(infos[idx]["terminal_observation"])[0]
+                with th.no_grad():
+                    terminal_value = self.policy.predict_values(terminal_obs)[0].item()  # type: ignore[arg-type]
+                rollout_buffer.add_truncation_value(idx, terminal_value)
+
+    def _record_rollout_stats(self, rollout_buffer: ReinforceRolloutBuffer) -> None:
+        """
+        Log what the rollout holds: episodes and steps trained on, steps collected and discarded.
+
+        :param rollout_buffer: Buffer holding the rollout
+        """
+        size = rollout_buffer.pos
+        trainable = rollout_buffer.trainable[:size]
+        n_trainable = int(trainable.sum())
+        n_collected = size * rollout_buffer.n_envs
+        n_episodes = int((trainable & rollout_buffer.episode_starts[:size].astype(bool)).sum())
+        self.logger.record("rollout/batch_episodes", n_episodes)
+        if n_episodes > 0:
+            self.logger.record("rollout/batch_ep_rew_mean", float(rollout_buffer.rewards[:size][trainable].sum()) / n_episodes)
+        self.logger.record("rollout/steps_collected", n_collected)
+        self.logger.record("rollout/steps_discarded", n_collected - n_trainable)
+
+    def train(self) -> None:
+        """
+        Update the policy (and the baseline) with one gradient step on the whole rollout.
+
+        With C = n_steps * n_envs, b the baseline (0 without one) and w_t = gamma^t (1 unless ``use_gamma_t``):
+
+            L(theta) = -(1/C) sum_t w_t (G_t - b(s_t)) log pi_theta(a_t|s_t)
+                       - ent_coef (1/C) sum_t H[pi_theta(.|s_t)]
+                       + vf_coef mean_t (G_t - V(s_t))^2
+
+        Its gradient with respect to the policy parameters theta (not the action) is the REINFORCE
+        estimate of the policy gradient (times the constant E[episodes per rollout] / C).
+        """
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+
+        for rollout_data in self.rollout_buffer.get(batch_size=None):
+            actions = rollout_data.actions
+            if isinstance(self.action_space, spaces.Discrete):
+                # Convert discrete action from float to long
+                actions = actions.long().flatten()
+            returns = rollout_data.returns
+
+            if self.baseline == "value":
+                values, log_prob, entropy = self.policy.evaluate_actions(rollout_data.observations, actions)
+                values = values.flatten()
+                # b(s_t) = V(s_t), detached: the baseline must not receive the policy-gradient term
+                advantages = returns - values.detach()
+                # The baseline regresses on the Monte Carlo returns (S&B §13.4)
+                value_loss = F.mse_loss(returns, values)
+            else:
+                distribution = self.policy.get_distribution(rollout_data.observations)
+                log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+                advantages = returns
+                value_loss = th.zeros((), device=self.device)
+
+            if self.normalize_advantage and len(advantages) > 1:
+                advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+            if self.use_gamma_t:
+                advantages = rollout_data.discounts * advantages
+
+            # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t)) log pi(a_t|s_t), C a constant (see class docstring)
+            loss_scale = 1.0 / (self.n_steps * self.n_envs)
+            policy_loss = -(advantages * log_prob).sum() * loss_scale
+
+            # Entropy bonus; -log pi estimates the entropy when it has no closed form (gSDE with squashing)
+            if entropy is None:
+                entropy = -log_prob
+            entropy_loss = -entropy.sum() * loss_scale
+
+            loss = policy_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
+            if not th.isfinite(loss):
+                raise ValueError(
+                    f"The REINFORCE loss is {loss.item()}: the rewards, observations or learning_rate produce "
+                    "non-finite values. Check the env's rewards and observations (VecCheckNan helps locate them)."
+                )
+
+            self.policy.optimizer.zero_grad()
+            loss.backward()
+            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+            self.policy.optimizer.step()
+
+            self._n_updates += 1
+            self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+            self.logger.record("train/policy_loss", policy_loss.item())
+            self.logger.record("train/entropy_loss", entropy_loss.item())
+            self.logger.record("train/return_mean", returns.mean().item())
+            if self.baseline == "value":
+                self.logger.record("train/value_loss", value_loss.item())
+                self.logger.record(
+                    "train/explained_variance", explained_variance(values.detach().cpu().numpy(), returns.cpu().numpy())
+                )
+            if hasattr(self.policy, "log_std"):
+                self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def learn(
+        self: SelfREINFORCE,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 10,
+        tb_log_name: str = "REINFORCE",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfREINFORCE:
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
