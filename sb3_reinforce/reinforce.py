@@ -11,7 +11,7 @@ from stable_baselines3.common.utils import explained_variance, obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
 
-from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer
+from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
 from sb3_reinforce.utils import check_range
@@ -157,14 +157,18 @@ class REINFORCE(OnPolicyAlgorithm):
         self.bootstrap_truncated = bootstrap_truncated
         self.max_rollout_steps = max_rollout_steps
         self.reset_between_rollouts = reset_between_rollouts
+
+        if _init_setup_model:
+            self._setup_model()
+
+    def _setup_model(self) -> None:
+        # SB3's _setup_model builds the buffer from these; also run on load(), once the spaces are known
         if isinstance(self.observation_space, spaces.Dict):
             self.rollout_buffer_class = ReinforceDictRolloutBuffer
         else:
             self.rollout_buffer_class = ReinforceRolloutBuffer
-        self.rollout_buffer_kwargs = {"max_size": max_rollout_steps}
-
-        if _init_setup_model:
-            self._setup_model()
+        self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
+        super()._setup_model()
 
     def collect_rollouts(
         self,
@@ -285,63 +289,79 @@ class REINFORCE(OnPolicyAlgorithm):
         self.logger.record("rollout/steps_collected", n_collected)
         self.logger.record("rollout/steps_discarded", n_collected - n_trainable)
 
-    def train(self) -> None:
+    def compute_loss(self, rollout_data: ReinforceRolloutBufferSamples) -> tuple[th.Tensor, dict[str, float]]:
         """
-        Update the policy (and the baseline) with one gradient step on the whole rollout.
-
-        With C = n_steps * n_envs, b the baseline (0 without one) and w_t = gamma^t (1 unless ``use_gamma_t``):
+        The REINFORCE loss of a batch of whole episodes. With C = n_steps * n_envs (a constant),
+        b the baseline (0 without one) and w_t = gamma^t (1 unless ``use_gamma_t``):
 
             L(theta) = -(1/C) sum_t w_t (G_t - b(s_t)) log pi_theta(a_t|s_t)
                        - ent_coef (1/C) sum_t H[pi_theta(.|s_t)]
                        + vf_coef mean_t (G_t - V(s_t))^2
 
-        Its gradient with respect to the policy parameters theta (not the action) is the REINFORCE
-        estimate of the policy gradient (times the constant E[episodes per rollout] / C).
+        Its gradient with respect to the policy parameters theta (not the actions) is the REINFORCE
+        estimate of the policy gradient, times the constant E[episodes per rollout] / C.
+        For a categorical policy, -log pi(a_t|s_t) is the cross-entropy of the logits with the taken
+        action as label; for a Gaussian policy, log pi(a_t|s_t) is the log density of the taken action.
+
+        :param rollout_data: The trainable steps of a rollout
+        :return: The loss, and the figures to log
+        """
+        actions = rollout_data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            # Convert discrete action from float to long
+            actions = actions.long().flatten()
+        returns = rollout_data.returns
+        logs: dict[str, float] = {"return_mean": returns.mean().item()}
+
+        if self.baseline == "value":
+            values, log_prob, entropy = self.policy.evaluate_actions(rollout_data.observations, actions)
+            values = values.flatten()
+            # b(s_t) = V(s_t), detached: the baseline must not receive the policy-gradient term
+            advantages = returns - values.detach()
+            # The baseline regresses on the Monte Carlo returns (S&B §13.4)
+            value_loss = F.mse_loss(returns, values)
+            logs["value_loss"] = value_loss.item()
+            logs["explained_variance"] = float(explained_variance(values.detach().cpu().numpy(), returns.cpu().numpy()))
+        else:
+            distribution = self.policy.get_distribution(rollout_data.observations)
+            log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+            advantages = returns
+            value_loss = th.zeros((), device=self.device)
+
+        if self.normalize_advantage and len(advantages) > 1:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        if self.use_gamma_t:
+            advantages = rollout_data.discounts * advantages
+
+        # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t)) log pi(a_t|s_t), with the constant C = n_steps * n_envs
+        loss_scale = 1.0 / (self.n_steps * self.n_envs)
+        policy_loss = -(advantages * log_prob).sum() * loss_scale
+
+        # Entropy bonus; -log pi estimates the entropy when it has no closed form (gSDE with squashing)
+        if entropy is None:
+            entropy = -log_prob
+        entropy_loss = -entropy.sum() * loss_scale
+
+        logs["policy_loss"] = policy_loss.item()
+        logs["entropy_loss"] = entropy_loss.item()
+        return policy_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss, logs
+
+    def train(self) -> None:
+        """
+        Update the policy (and the baseline) with one gradient step on the whole rollout
+        (see ``compute_loss`` for the maths).
         """
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
 
+        # One batch: every trainable step of the rollout
         for rollout_data in self.rollout_buffer.get(batch_size=None):
-            actions = rollout_data.actions
-            if isinstance(self.action_space, spaces.Discrete):
-                # Convert discrete action from float to long
-                actions = actions.long().flatten()
-            returns = rollout_data.returns
-
-            if self.baseline == "value":
-                values, log_prob, entropy = self.policy.evaluate_actions(rollout_data.observations, actions)
-                values = values.flatten()
-                # b(s_t) = V(s_t), detached: the baseline must not receive the policy-gradient term
-                advantages = returns - values.detach()
-                # The baseline regresses on the Monte Carlo returns (S&B §13.4)
-                value_loss = F.mse_loss(returns, values)
-            else:
-                distribution = self.policy.get_distribution(rollout_data.observations)
-                log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
-                advantages = returns
-                value_loss = th.zeros((), device=self.device)
-
-            if self.normalize_advantage and len(advantages) > 1:
-                advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-            if self.use_gamma_t:
-                advantages = rollout_data.discounts * advantages
-
-            # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t)) log pi(a_t|s_t), C a constant (see class docstring)
-            loss_scale = 1.0 / (self.n_steps * self.n_envs)
-            policy_loss = -(advantages * log_prob).sum() * loss_scale
-
-            # Entropy bonus; -log pi estimates the entropy when it has no closed form (gSDE with squashing)
-            if entropy is None:
-                entropy = -log_prob
-            entropy_loss = -entropy.sum() * loss_scale
-
-            loss = policy_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
+            loss, logs = self.compute_loss(rollout_data)
             if not th.isfinite(loss):
                 raise ValueError(
                     f"The REINFORCE loss is {loss.item()}: the rewards, observations or learning_rate produce "
                     "non-finite values. Check the env's rewards and observations (VecCheckNan helps locate them)."
                 )
-
             self.policy.optimizer.zero_grad()
             loss.backward()
             th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
@@ -349,14 +369,8 @@ class REINFORCE(OnPolicyAlgorithm):
 
             self._n_updates += 1
             self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-            self.logger.record("train/policy_loss", policy_loss.item())
-            self.logger.record("train/entropy_loss", entropy_loss.item())
-            self.logger.record("train/return_mean", returns.mean().item())
-            if self.baseline == "value":
-                self.logger.record("train/value_loss", value_loss.item())
-                self.logger.record(
-                    "train/explained_variance", explained_variance(values.detach().cpu().numpy(), returns.cpu().numpy())
-                )
+            for key, value in logs.items():
+                self.logger.record(f"train/{key}", value)
             if hasattr(self.policy, "log_std"):
                 self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
 

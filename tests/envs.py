@@ -1,0 +1,131 @@
+"""Small purpose-built environments for the tests."""
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch as th
+from gymnasium import spaces
+
+
+class ChainMDP(gym.Env):
+    """
+    A 4-state chain whose expected return, and its gradient, are computed exactly (``exact_return``).
+
+    States 0, 1, 2 are non-terminal, state 3 is terminal. The start state is 0 or 1 with equal odds.
+    Action 1 moves right w.p. 0.8 (else stays), action 0 moves left (floored at 0) w.p. 0.8 (else stays).
+    Each step in state s pays ``STEP_REWARD[s]``; reaching the terminal state pays 1 more.
+    A time limit of ``horizon`` steps truncates the episode. Episode lengths depend strongly on the
+    actions and short episodes have high returns, so a length-biased estimator shows.
+
+    :param horizon: Steps after which the episode is truncated
+    """
+
+    N_STATES = 4
+    TERMINAL = 3
+    START = np.array([0.5, 0.5, 0.0, 0.0])
+    STEP_REWARD = np.array([-0.2, 0.1, -0.1, 0.0])
+
+    def __init__(self, horizon: int = 12):
+        self.horizon = horizon
+        self.observation_space = spaces.Discrete(self.N_STATES)
+        self.action_space = spaces.Discrete(2)
+        self.state = 0
+        self.steps = 0
+
+    @classmethod
+    def transitions(cls) -> np.ndarray:
+        """P[s, a, s'], with the terminal state absorbing."""
+        p = np.zeros((cls.N_STATES, 2, cls.N_STATES))
+        for s in range(cls.TERMINAL):
+            p[s, 0, max(s - 1, 0)] += 0.8
+            p[s, 0, s] += 0.2
+            p[s, 1, s + 1] += 0.8
+            p[s, 1, s] += 0.2
+        p[cls.TERMINAL, :, cls.TERMINAL] = 1.0
+        return p
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
+        super().reset(seed=seed)
+        self.state = int(self.np_random.choice(self.N_STATES, p=self.START))
+        self.steps = 0
+        return self.state, {}
+
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
+        probs = self.transitions()[self.state, int(action)]
+        next_state = int(self.np_random.choice(self.N_STATES, p=probs))
+        reward = self.STEP_REWARD[self.state] + float(next_state == self.TERMINAL)
+        self.state = next_state
+        self.steps += 1
+        terminated = next_state == self.TERMINAL
+        return next_state, float(reward), terminated, self.steps >= self.horizon, {}
+
+    @classmethod
+    def exact_return(cls, action_probs: th.Tensor, horizon: int, gamma: float) -> th.Tensor:
+        """
+        J = E[sum_{t<H} gamma^t r_t] by dynamic programming over the state distribution d_t,
+        differentiable with respect to the policy's probabilities pi[s, a].
+
+        :param action_probs: pi[s, a], shape (N_STATES, 2)
+        :param horizon: The time limit H
+        :param gamma: Discount factor
+        """
+        p = th.as_tensor(cls.transitions(), dtype=th.float64)
+        # Expected reward of (s, a): the step reward plus the chance of reaching the terminal state
+        expected_reward = th.as_tensor(cls.STEP_REWARD, dtype=th.float64)[:, None] + p[:, :, cls.TERMINAL]
+        pi = action_probs.double()
+        non_terminal = th.ones(cls.N_STATES, dtype=th.float64)
+        non_terminal[cls.TERMINAL] = 0.0
+        state_dist = th.as_tensor(cls.START, dtype=th.float64)
+        objective = th.zeros((), dtype=th.float64)
+        for t in range(horizon):
+            objective = objective + gamma**t * (state_dist * (pi * expected_reward).sum(1)).sum()
+            state_dist = th.einsum("s,sa,sat->t", state_dist, pi, p) * non_terminal
+        return objective
+
+
+class NeverEndingEnv(gym.Env):
+    """An env that never terminates nor truncates: REINFORCE must refuse it with a clear error."""
+
+    def __init__(self):
+        self.observation_space = spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        return np.zeros(2, dtype=np.float32), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        return np.zeros(2, dtype=np.float32), 1.0, False, False, {}
+
+
+class ScriptedEnv(gym.Env):
+    """
+    An env whose episodes have the given lengths, one after the other (cycling), whatever the actions.
+    The reward of step k of an episode is ``k + 1``; the observation is the step index.
+    Episodes end by termination, or by truncation when ``truncate`` is set.
+
+    :param lengths: Length of each successive episode
+    :param truncate: End episodes by time-limit truncation instead of termination
+    """
+
+    def __init__(self, lengths: list[int], truncate: bool = False):
+        self.lengths = lengths
+        self.truncate = truncate
+        self.observation_space = spaces.Box(0.0, np.inf, shape=(1,), dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.episode = -1
+        self.step_idx = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.episode += 1
+        self.step_idx = 0
+        return np.array([0.0], dtype=np.float32), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self.step_idx += 1
+        reward = float(self.step_idx)
+        ended = self.step_idx >= self.lengths[self.episode % len(self.lengths)]
+        obs = np.array([self.step_idx], dtype=np.float32)
+        return obs, reward, ended and not self.truncate, ended and self.truncate, {}

@@ -1,0 +1,78 @@
+"""Bad hyperparameters, unsupported spaces and envs that never end get clear errors."""
+
+import gymnasium as gym
+import pytest
+from gymnasium import spaces
+from stable_baselines3.common.env_util import make_vec_env
+
+from sb3_reinforce import REINFORCE
+from tests.envs import NeverEndingEnv
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_steps": 0}, r"n_steps must be in \[1, inf\], got n_steps=0"),
+        ({"gamma": 1.5}, r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
+        ({"gamma": -0.1}, r"gamma must be in \[0.0, 1.0\]"),
+        ({"gamma": float("nan")}, r"gamma must be in \[0.0, 1.0\], got gamma=nan"),
+        ({"ent_coef": -0.01}, r"ent_coef must be in \[0.0, inf\]"),
+        ({"vf_coef": -1}, r"vf_coef must be in \[0.0, inf\]"),
+        ({"max_grad_norm": 0}, r"max_grad_norm must be in \(0.0, inf\]"),
+        ({"learning_rate": 0}, r"learning_rate must be in \(0.0, inf\]"),
+        ({"learning_rate": -1e-3}, r"learning_rate must be in \(0.0, inf\]"),
+        ({"n_steps": 8, "max_rollout_steps": 4}, r"max_rollout_steps must be in \[8, inf\]"),
+        ({"baseline": "critic"}, r"baseline must be one of \('none', 'value'\), got baseline='critic'"),
+        ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
+    ],
+)
+def test_bad_hyperparameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        REINFORCE("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def test_never_ending_env_raises_instead_of_hanging():
+    model = REINFORCE("MlpPolicy", NeverEndingEnv(), n_steps=4, max_rollout_steps=200)
+    with pytest.raises(RuntimeError, match=r"max_rollout_steps=200 .*TimeLimit.*max_episode_steps"):
+        model.learn(1_000)
+    assert model.num_timesteps == 200
+
+
+def test_time_limit_is_the_fix():
+    env = gym.wrappers.TimeLimit(NeverEndingEnv(), max_episode_steps=50)
+    model = REINFORCE("MlpPolicy", env, n_steps=4, max_rollout_steps=200)
+    model.learn(300)
+
+
+class NanRewardEnv(NeverEndingEnv):
+    def step(self, action):
+        obs, _, _, _, info = super().step(action)
+        return obs, float("nan"), True, False, info
+
+
+def test_nan_rewards_raise():
+    model = REINFORCE("MlpPolicy", NanRewardEnv(), n_steps=4, normalize_advantage=False)
+    with pytest.raises(ValueError, match="non-finite"):
+        model.learn(100)
+
+
+class TupleActionEnv(NeverEndingEnv):
+    def __init__(self):
+        super().__init__()
+        self.action_space = spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2)))
+
+
+def test_unsupported_action_space():
+    with pytest.raises(AssertionError, match="The algorithm only supports"):
+        REINFORCE("MlpPolicy", TupleActionEnv())
+
+
+def test_unknown_policy():
+    with pytest.raises(ValueError, match="Policy LstmPolicy unknown"):
+        REINFORCE("LstmPolicy", "CartPole-v1")
+
+
+def test_set_env_checks_spaces():
+    model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=1))
+    with pytest.raises(ValueError, match="Observation spaces do not match"):
+        model.set_env(make_vec_env("Pendulum-v1", n_envs=1))

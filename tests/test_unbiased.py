@@ -1,0 +1,152 @@
+"""
+REINFORCE's update must be an unbiased estimate of the policy gradient.
+
+On ``ChainMDP`` the exact gradient of the expected return is computed by autograd through a dynamic
+programme. With the policy frozen, we collect many rollouts (4 envs, n_steps=4, episodes of up to 12
+steps, so most episodes run past the n_steps mark and, without resets, cross rollout boundaries),
+differentiate the algorithm's own loss on each, and compare the average with the exact gradient.
+
+The loss is normalised by the constant C = n_steps * n_envs, so E[-C dL/dtheta] = E[N] grad J, with N
+the number of episodes in a rollout. We estimate grad J by the ratio sum_r(-C dL_r/dtheta) / sum_r N_r
+and its standard error by the delta method. The checks: cosine similarity with the exact gradient
+> 0.99, and every component within 4 standard errors (8 components, so a false alarm has odds
+below 1e-3 per test; the seeds are fixed, so the outcome is reproducible).
+"""
+
+import numpy as np
+import pytest
+import torch as th
+from stable_baselines3.common.env_util import make_vec_env
+
+from sb3_reinforce import REINFORCE
+from tests.envs import ChainMDP
+
+HORIZON = 12
+N_ENVS = 4
+N_STEPS = 4
+N_ROLLOUTS = 2000
+
+
+def make_model(gamma: float, use_gamma_t: bool, baseline: str, reset_between_rollouts: bool) -> REINFORCE:
+    env = make_vec_env(ChainMDP, n_envs=N_ENVS, seed=0, env_kwargs={"horizon": HORIZON})
+    model = REINFORCE(
+        "MlpPolicy",
+        env,
+        n_steps=N_STEPS,
+        gamma=gamma,
+        use_gamma_t=use_gamma_t,
+        baseline=baseline,
+        normalize_advantage=False,
+        reset_between_rollouts=reset_between_rollouts,
+        policy_kwargs={"net_arch": {"pi": [], "vf": [8]}},
+        seed=0,
+        device="cpu",
+    )
+    # A frozen, clearly non-uniform policy: logits linear in the one-hot state
+    with th.no_grad():
+        model.policy.action_net.weight.copy_(th.tensor([[1.0, -0.5, 0.3, 0.0], [-0.4, 0.6, -0.8, 0.2]]))
+        model.policy.action_net.bias.copy_(th.tensor([0.1, -0.1]))
+    return model
+
+
+def exact_gradient(model: REINFORCE, gamma: float) -> np.ndarray:
+    params = list(model.policy.action_net.parameters())
+    probs = model.policy.get_distribution(th.arange(ChainMDP.N_STATES)).distribution.probs
+    grads = th.autograd.grad(ChainMDP.exact_return(probs, HORIZON, gamma), params)
+    return th.cat([g.flatten() for g in grads]).numpy()
+
+
+def sampled_updates(model: REINFORCE, trainable_mask=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per rollout: -C dL/dtheta and the number of episodes trained on (optionally with another mask)."""
+    params = list(model.policy.action_net.parameters())
+    scale = model.n_steps * model.n_envs
+    _, callback = model._setup_learn(10**9, None)
+    updates, n_episodes = [], []
+    buffer = model.rollout_buffer
+    for _ in range(N_ROLLOUTS):
+        assert model.collect_rollouts(model.env, callback, buffer, model.n_steps)
+        if trainable_mask is not None:
+            buffer.trainable[: buffer.pos] = trainable_mask(buffer)
+        data = next(buffer.get(), None)
+        if data is None:  # no step to train on (possible only with the trap's mask)
+            updates.append(np.zeros(sum(p.numel() for p in params)))
+        else:
+            grads = th.autograd.grad(model.compute_loss(data)[0], params)
+            updates.append(-scale * th.cat([g.flatten() for g in grads]).numpy())
+        starts = buffer.episode_starts[: buffer.pos].astype(bool)
+        n_episodes.append((buffer.trainable[: buffer.pos] & starts).sum())
+    return np.array(updates), np.array(n_episodes, dtype=np.float64)
+
+
+def ratio_estimate(updates: np.ndarray, n_episodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sum(updates) / sum(n_episodes), and its delta-method standard error."""
+    estimate = updates.sum(0) / n_episodes.sum()
+    residuals = updates - np.outer(n_episodes, estimate)
+    std_error = residuals.std(0, ddof=1) / (n_episodes.mean() * np.sqrt(len(n_episodes)))
+    return estimate, std_error
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def z_scores(estimate: np.ndarray, exact: np.ndarray, std_error: np.ndarray) -> np.ndarray:
+    """Per-component z-scores. The weights of the terminal state's one-hot input never receive a
+    gradient (the terminal observation is never acted on): there both sides must be exactly 0."""
+    visited = std_error > 0
+    np.testing.assert_array_equal(estimate[~visited], 0.0)
+    np.testing.assert_allclose(exact[~visited], 0.0, atol=1e-12)
+    return (estimate[visited] - exact[visited]) / std_error[visited]
+
+
+@pytest.mark.parametrize(
+    "gamma, use_gamma_t, baseline, reset_between_rollouts",
+    [
+        (1.0, False, "none", False),  # the plain estimator, episodes crossing rollout boundaries
+        (1.0, False, "none", True),  # the plain estimator, envs reset between rollouts (the default)
+        (0.9, True, "none", False),  # S&B's gamma^t factor: unbiased for the discounted objective
+        (1.0, False, "value", False),  # an (untrained) value baseline leaves the estimate unbiased
+    ],
+)
+def test_update_is_unbiased(gamma, use_gamma_t, baseline, reset_between_rollouts):
+    model = make_model(gamma, use_gamma_t, baseline, reset_between_rollouts)
+    exact = exact_gradient(model, gamma)
+    estimate, std_error = ratio_estimate(*sampled_updates(model))
+    z = z_scores(estimate, exact, std_error)
+    assert cosine(estimate, exact) > 0.99, (estimate, exact)
+    assert np.abs(z).max() < 4.0, z
+
+
+def episodes_inside_window(buffer) -> np.ndarray:
+    """The 'complete episodes inside a fixed window' trap: keep only episodes that end before step n_steps."""
+    size = buffer.pos
+    starts = buffer.episode_starts[:size].astype(bool)
+    ends = np.zeros_like(starts)
+    ends[:-1] = starts[1:]
+    mask = np.zeros_like(starts)
+    for env_idx in range(buffer.n_envs):
+        start = None
+        for step in range(size):
+            if starts[step, env_idx]:
+                start = step
+            if ends[step, env_idx] and start is not None and step < N_STEPS:
+                mask[start : step + 1, env_idx] = True
+    return mask
+
+
+def test_length_biased_selection_is_detected():
+    """The test above has the power to see the bias of training only on episodes that end inside the window."""
+    model = make_model(1.0, False, "none", reset_between_rollouts=True)
+    exact = exact_gradient(model, 1.0)
+    estimate, std_error = ratio_estimate(*sampled_updates(model, trainable_mask=episodes_inside_window))
+    z = z_scores(estimate, exact, std_error)
+    assert np.abs(z).max() > 6.0, z
+
+
+def test_discounted_objective_needs_gamma_t():
+    """Without the gamma^t factor and gamma < 1, the update is measurably biased for the discounted objective."""
+    model = make_model(0.9, False, "none", reset_between_rollouts=True)
+    exact = exact_gradient(model, 0.9)
+    estimate, std_error = ratio_estimate(*sampled_updates(model))
+    z = z_scores(estimate, exact, std_error)
+    assert np.abs(z).max() > 6.0, z
