@@ -75,9 +75,9 @@ def main() -> None:
     print(f"CartPole-v1, 8 envs, n_steps=64, {BUDGET} steps, {args.seeds} seeds; eval every {EVAL_EVERY} steps")
     print("(10 deterministic episodes). Command: python docs/tune_defaults.py")
     print()
-    print(
-        "| baseline | normalize_advantage | use_gamma_t | learning_rate | seeds reaching 475 | median steps to 475 | final return |"
-    )
+    columns = ["baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "seeds reaching 475"]
+    columns += ["median steps to 475", "final return"]
+    print("| " + " | ".join(columns) + " |")
     print("|---|---|---|---|---|---|---|")
     for i, setting in enumerate(settings):
         runs = results[i * args.seeds : (i + 1) * args.seeds]
