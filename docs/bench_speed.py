@@ -4,7 +4,10 @@ the default 64x64 networks, on the CPU. Measures, in one run:
 
 - REINFORCE (this package), with the share of its time spent in ``train()``;
 - SB3's A2C with the same n_steps and network;
-- the floor: actor-only action sampling plus ``env.step``, no storage, no learning;
+- the floor: actor-only action sampling (SB3's ``policy.get_distribution(obs).get_actions()``) plus
+  ``env.step``, no storage, no learning;
+- the same floor with this package's sampler (``sb3_reinforce.sampling.sample_actions``, which REINFORCE's
+  collection uses: it skips building ``torch.distributions`` objects);
 - for reference, SB3's actor-and-critic forward (``policy(obs)``) plus ``env.step``.
 
 Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1]
@@ -21,6 +24,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import obs_as_tensor
 
 from sb3_reinforce import REINFORCE
+from sb3_reinforce.sampling import sample_actions
 
 ENV_ID, N_ENVS, N_STEPS = "CartPole-v1", 8, 64
 
@@ -45,7 +49,7 @@ def time_learn(algo: type, steps: int, seed: int) -> tuple[float, float]:
     return model.num_timesteps / elapsed, train_time / elapsed
 
 
-def time_loop(steps: int, seed: int, actor_only: bool) -> float:
+def time_loop(steps: int, seed: int, sampler: str) -> float:
     """Steps per second of a bare loop: sample actions from a fresh policy, then ``env.step``."""
     env = make_vec_env(ENV_ID, n_envs=N_ENVS, seed=seed)
     policy = REINFORCE("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
@@ -55,8 +59,10 @@ def time_loop(steps: int, seed: int, actor_only: bool) -> float:
     for _ in range(steps // N_ENVS):
         with th.no_grad():
             obs_tensor = obs_as_tensor(obs, policy.device)
-            if actor_only:
+            if sampler == "sb3":
                 actions = policy.get_distribution(obs_tensor).get_actions()
+            elif sampler == "fast":
+                actions = sample_actions(policy, obs_tensor)
             else:
                 actions, _, _ = policy(obs_tensor)
         obs, _, _, _ = env.step(actions.cpu().numpy())
@@ -83,19 +89,21 @@ def main() -> None:
         results["REINFORCE"].append(fps)
         results["REINFORCE train share"].append(share)
         results["A2C"].append(time_learn(A2C, args.steps, seed=repeat)[0])
-        results["floor"].append(time_loop(args.steps, seed=repeat, actor_only=True))
-        results["actor+critic"].append(time_loop(args.steps, seed=repeat, actor_only=False))
+        results["floor"].append(time_loop(args.steps, seed=repeat, sampler="sb3"))
+        results["floor (fast sampler)"].append(time_loop(args.steps, seed=repeat, sampler="fast"))
+        results["actor+critic"].append(time_loop(args.steps, seed=repeat, sampler="actor+critic"))
 
     median = {name: float(np.median(values)) for name, values in results.items()}
     print(f"# {ENV_ID}, {N_ENVS} envs, n_steps={N_STEPS}, {args.steps} steps x {args.repeats} repeats (median),")
     print(f"# torch {th.__version__}, {args.threads} thread(s), {platform.processor() or platform.machine()}")
     print("| measurement | env steps/s |")
     print("|---|---|")
-    for name in ("REINFORCE", "A2C", "actor+critic", "floor"):
+    for name in ("REINFORCE", "A2C", "actor+critic", "floor", "floor (fast sampler)"):
         print(f"| {name} | {median[name]:,.0f} |")
     print()
     print(f"REINFORCE / A2C:   {median['REINFORCE'] / median['A2C']:.2f}x")
     print(f"REINFORCE / floor: {median['REINFORCE'] / median['floor']:.0%}")
+    print(f"REINFORCE / floor (fast sampler): {median['REINFORCE'] / median['floor (fast sampler)']:.0%}")
     print(f"REINFORCE time in train(): {median['REINFORCE train share']:.1%}")
 
 

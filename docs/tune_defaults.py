@@ -1,11 +1,14 @@
 """
-Measures the variance-reduction options on CartPole-v1 (8 envs, n_steps=64, 100k steps), to choose
-REINFORCE's defaults: baseline (none / value), normalize_advantage, use_gamma_t, learning rate.
+Measures REINFORCE's options on CartPole-v1 (8 envs, 100k steps), to choose its defaults.
+
+Three grids: ``options`` crosses the variance-reduction options (baseline, normalize_advantage, use_gamma_t)
+with two learning rates at n_steps=64; ``tuning`` crosses baseline, max_grad_norm, learning rate and
+n_steps, with normalize_advantage on; ``confirm`` compares the best candidates' n_steps on more seeds.
 
 Every 10k steps the policy is evaluated on 10 deterministic episodes of a separate env.
 For each setting and seed it records the first evaluation >= 475 and the final one.
 
-Usage: python docs/tune_defaults.py [--seeds 5] [--workers 2] > docs/defaults.md
+Usage: python docs/tune_defaults.py --grid options|tuning|confirm [--seeds 3] [--workers 2]
 """
 
 import argparse
@@ -42,21 +45,38 @@ class Evaluate(BaseCallback):
         return True
 
 
-def run(setting: tuple, seed: int) -> tuple[int | None, float]:
+GRIDS = {
+    "options": {
+        "baseline": ["none", "value"],
+        "normalize_advantage": [False, True],
+        "use_gamma_t": [False, True],
+        "learning_rate": [1e-3, 3e-3],
+        "n_steps": [64],
+        "max_grad_norm": [0.5],
+    },
+    "tuning": {
+        "baseline": ["none", "value"],
+        "normalize_advantage": [True],
+        "use_gamma_t": [False],
+        "learning_rate": [3e-3, 1e-2],
+        "n_steps": [16, 64],
+        "max_grad_norm": [0.5, float("inf")],
+    },
+    "confirm": {
+        "baseline": ["none"],
+        "normalize_advantage": [True],
+        "use_gamma_t": [False],
+        "learning_rate": [3e-3],
+        "n_steps": [16, 32, 64],
+        "max_grad_norm": [0.5],
+    },
+}
+
+
+def run(setting: dict, seed: int) -> tuple[int | None, float]:
     th.set_num_threads(1)
-    baseline, normalize, gamma_t, learning_rate = setting
     env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
-    model = REINFORCE(
-        "MlpPolicy",
-        env,
-        n_steps=64,
-        baseline=baseline,
-        normalize_advantage=normalize,
-        use_gamma_t=gamma_t,
-        learning_rate=learning_rate,
-        seed=seed,
-        device="cpu",
-    )
+    model = REINFORCE("MlpPolicy", env, seed=seed, device="cpu", **setting)
     callback = Evaluate(seed)
     model.learn(BUDGET, callback=callback)
     final = evaluate_policy(model, callback.eval_env, n_eval_episodes=10)[0]
@@ -65,29 +85,29 @@ def run(setting: tuple, seed: int) -> tuple[int | None, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--grid", choices=list(GRIDS), required=True)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    settings = list(itertools.product(["none", "value"], [False, True], [False, True], [1e-3, 3e-3]))
+    grid = GRIDS[args.grid]
+    settings = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
     jobs = [(setting, seed) for setting in settings for seed in range(args.seeds)]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run, *zip(*jobs, strict=True)))
-    print(f"CartPole-v1, 8 envs, n_steps=64, {BUDGET} steps, {args.seeds} seeds; eval every {EVAL_EVERY} steps")
-    print("(10 deterministic episodes). Command: python docs/tune_defaults.py")
+    print(f"CartPole-v1, 8 envs, {BUDGET} steps, {args.seeds} seeds; evaluation every {EVAL_EVERY} steps")
+    print(f"on 10 deterministic episodes. Command: python docs/tune_defaults.py --grid {args.grid} --seeds {args.seeds}")
     print()
-    columns = ["baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "seeds reaching 475"]
-    columns += ["median steps to 475", "final return"]
+    columns = [*grid, "seeds reaching 475", "median steps to 475", "final return"]
     print("| " + " | ".join(columns) + " |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---" * len(columns) + "|")
     for i, setting in enumerate(settings):
         runs = results[i * args.seeds : (i + 1) * args.seeds]
         hits = [hit for hit, _ in runs if hit is not None]
         finals = [final for _, final in runs]
         median = f"{int(np.median(hits)):,}" if hits else "-"
-        print(
-            f"| {setting[0]} | {setting[1]} | {setting[2]} | {setting[3]:g} | {len(hits)}/{args.seeds} | {median} "
-            f"| {np.mean(finals):.0f} ± {np.std(finals):.0f} |"
-        )
+        cells = [f"{value:g}" if isinstance(value, float) else str(value) for value in setting.values()]
+        cells += [f"{len(hits)}/{args.seeds}", median, f"{np.mean(finals):.0f} ± {np.std(finals):.0f}"]
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

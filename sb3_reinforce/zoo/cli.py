@@ -1,0 +1,162 @@
+"""
+Command line: the RL Zoo's scripts with REINFORCE registered, so ``--algo reinforce`` sits beside the zoo's own.
+
+    python -m sb3_reinforce.zoo train --algo reinforce --env CartPole-v1      # or: sb3-reinforce-zoo train ...
+    python -m sb3_reinforce.zoo train --algo ppo --env CartPole-v1            # the zoo's PPO, unchanged
+    python -m sb3_reinforce.zoo enjoy --algo reinforce --env CartPole-v1 -f logs/
+
+The first argument names the zoo script; every later one is that script's own flag, passed through unchanged.
+``train --algo reinforce`` without ``-conf/--conf-file`` reads the shipped ``reinforce.yml``, and checks the
+entry's keys before the zoo builds anything.
+"""
+
+import argparse
+import importlib
+import os
+import runpy
+import sys
+
+import gymnasium as gym
+
+from sb3_reinforce.reinforce import REINFORCE
+from sb3_reinforce.zoo.config import ZooConfigError, check_hyperparams, default_config_path, load_config, select_entry
+from sb3_reinforce.zoo.registry import ALGO_NAME, register
+
+CONSOLE_SCRIPT = "sb3-reinforce-zoo"
+
+# script name -> (zoo module, function to call); None: the module is a script, run as __main__
+SCRIPTS: dict[str, tuple[str, str | None]] = {
+    "train": ("rl_zoo3.train", "train"),
+    "enjoy": ("rl_zoo3.enjoy", "enjoy"),
+    "record_video": ("rl_zoo3.record_video", None),
+    "plot_train": ("rl_zoo3.plots.plot_train", "plot_train"),
+    "plot_from_file": ("rl_zoo3.plots.plot_from_file", "plot_from_file"),
+    "all_plots": ("rl_zoo3.plots.all_plots", "all_plots"),
+    "push_to_hub": ("rl_zoo3.push_to_hub", None),
+    "load_from_hub": ("rl_zoo3.load_from_hub", None),
+}
+
+
+def _peek_train_args(args: list[str]) -> argparse.Namespace:
+    """
+    Read the few ``rl_zoo3.train`` flags that choose the config entry, leaving the rest to the zoo's parser.
+
+    :param args: The train script's arguments
+    :return: algo, env, conf_file, hyperparams (the ``-params`` overrides) and gym_packages
+    """
+    from rl_zoo3.utils import StoreDict
+
+    parser = argparse.ArgumentParser(add_help=False)
+    # Same names, aliases and defaults as in rl_zoo3/train.py
+    parser.add_argument("--algo", default="ppo")
+    parser.add_argument("--env", default="CartPole-v1")
+    parser.add_argument("-conf", "--conf-file", default=None)
+    parser.add_argument("-params", "--hyperparams", nargs="+", action=StoreDict)
+    parser.add_argument("--gym-packages", nargs="+", default=[])
+    peeked, _ = parser.parse_known_args(args)
+    return peeked
+
+
+def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
+    """
+    Check the entry that ``rl_zoo3.train`` will read for REINFORCE, after the ``-params`` overrides.
+    Anything the zoo itself reports better (unknown env, missing file or entry) is left to the zoo.
+
+    :param peeked: The flags read by ``_peek_train_args``
+    :param config: The hyperparameter file or module
+    :raises ZooConfigError: If the entry has a key REINFORCE does not take
+    """
+    import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's extra envs, as train does)
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    for env_module in peeked.gym_packages:
+        importlib.import_module(env_module)
+    if peeked.env not in gym.envs.registry:
+        return
+    try:
+        entries = load_config(config)
+    except OSError:
+        return
+    entry = select_entry(entries, peeked.env, ExperimentManager.is_atari(peeked.env))
+    if entry is None:
+        return
+    hyperparams = dict(entries[entry] or {})
+    hyperparams.update(peeked.hyperparams or {})
+    where = f"entry {entry!r} of {config}" + (" with the -params overrides" if peeked.hyperparams else "")
+    check_hyperparams(hyperparams, REINFORCE, where=where)
+
+
+def prepare_train_args(args: list[str]) -> list[str]:
+    """
+    For ``--algo reinforce``: add ``--conf-file <shipped reinforce.yml>`` unless a config is given, and check the
+    entry that will be used. Other algorithms' arguments come back unchanged.
+
+    :param args: The train script's arguments
+    :return: The arguments to hand to ``rl_zoo3.train``
+    :raises ZooConfigError: If the REINFORCE entry has an invalid key
+    """
+    peeked = _peek_train_args(args)
+    if peeked.algo != ALGO_NAME:
+        return args
+    config = peeked.conf_file
+    if config is None:
+        config = str(default_config_path())
+        args = [*args, "--conf-file", config]
+    _check_train_config(peeked, config)
+    return args
+
+
+def run_script(script: str, args: list[str], prog: str) -> None:
+    """
+    Run one of the zoo's scripts in this process, with ``args`` as its command line.
+
+    :param script: A key of ``SCRIPTS``
+    :param args: The script's arguments
+    :param prog: The program name its help and errors show
+    """
+    module_name, function_name = SCRIPTS[script]
+    saved_argv = sys.argv
+    # The zoo's scripts parse sys.argv themselves
+    sys.argv = [prog, *args]
+    try:
+        if function_name is None:
+            runpy.run_module(module_name, run_name="__main__")
+        else:
+            getattr(importlib.import_module(module_name), function_name)()
+    finally:
+        sys.argv = saved_argv
+
+
+def _prog_name() -> str:
+    """How this CLI was invoked: the console script, or ``python -m sb3_reinforce.zoo``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return CONSOLE_SCRIPT if name == CONSOLE_SCRIPT else "python -m sb3_reinforce.zoo"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """
+    Entry point of ``python -m sb3_reinforce.zoo`` and of the ``sb3-reinforce-zoo`` console script.
+
+    :param argv: ``<script> [flags...]``; defaults to ``sys.argv[1:]``
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = _prog_name()
+    usage = f"usage: {prog} {{{','.join(SCRIPTS)}}} [flags of that rl_zoo3 script]"
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage)
+        print(__doc__)
+        return
+    script, args = argv[0], argv[1:]
+    if script not in SCRIPTS:
+        print(usage, file=sys.stderr)
+        print(f"{prog}: error: unknown script {script!r}, choose one of {', '.join(SCRIPTS)}", file=sys.stderr)
+        sys.exit(2)
+
+    register()
+    if script == "train":
+        try:
+            args = prepare_train_args(args)
+        except ZooConfigError as e:
+            print(f"{prog} train: error: {e}", file=sys.stderr)
+            sys.exit(2)
+    run_script(script, args, prog=f"{prog} {script}")

@@ -1,0 +1,158 @@
+"""REINFORCE's RL Zoo config: where the shipped ``reinforce.yml`` lies, and a check of an entry's keys."""
+
+import importlib
+import importlib.resources
+import inspect
+from pathlib import Path
+from typing import Any
+
+import yaml
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+CONFIG_NAME = "reinforce.yml"
+
+# Keys the zoo's ExperimentManager consumes itself; it hands every other key to the algorithm's constructor
+ZOO_KEYS = frozenset(
+    {
+        "n_timesteps",
+        "n_envs",
+        "normalize",
+        "frame_stack",
+        "env_wrapper",
+        "vec_env_wrapper",
+        "callback",
+        "monitor_kwargs",
+        "env_kwargs",
+    }
+)
+
+# Constructor arguments the zoo fills from its command line: a config entry must not set them
+SET_BY_ZOO = {
+    "env": "--env",
+    "seed": "--seed",
+    "verbose": "--verbose",
+    "device": "--device",
+    "tensorboard_log": "--tensorboard-log",
+}
+
+REQUIRED_KEYS = ("n_timesteps", "policy")
+
+
+def _is_number_string(value: Any) -> bool:
+    """Whether ``value`` is a string that reads as a number, as YAML 1.1 leaves ``3e-3`` (no dot)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ZooConfigError(ValueError):
+    """A hyperparameter entry that the zoo would fail on, or pass on wrongly, to the algorithm."""
+
+
+def default_config_path() -> Path:
+    """
+    The shipped REINFORCE config: the copy inside the installed package (a wheel puts
+    ``zoo_configs/reinforce.yml`` at ``sb3_reinforce/zoo/reinforce.yml``), else the source tree's
+    ``zoo_configs/reinforce.yml`` (editable install or a checkout).
+
+    :return: Path of the yaml file
+    :raises FileNotFoundError: If neither exists
+    """
+    packaged = importlib.resources.files("sb3_reinforce.zoo").joinpath(CONFIG_NAME)
+    if isinstance(packaged, Path) and packaged.is_file():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "zoo_configs" / CONFIG_NAME
+    if source.is_file():
+        return source
+    raise FileNotFoundError(f"{CONFIG_NAME} is neither in the sb3_reinforce.zoo package nor at {source}")
+
+
+def load_config(config: str | Path) -> dict[str, dict[str, Any]]:
+    """
+    Read a hyperparameter file as the zoo's ``ExperimentManager.read_hyperparameters`` does:
+    a ``.yml``/``.yaml`` file, a ``.py`` file defining ``hyperparams``, or the dotted name of a module defining it.
+
+    :param config: The ``--conf-file`` value
+    :return: The entries, keyed by env id (or ``atari`` / ``default``)
+    """
+    config = str(config)
+    if config.endswith((".yml", ".yaml")):
+        with open(config) as f:
+            return yaml.safe_load(f)
+    if config.endswith(".py"):
+        global_variables: dict[str, Any] = {}
+        exec(Path(config).read_text(), global_variables)
+        return global_variables["hyperparams"]
+    return importlib.import_module(config).hyperparams
+
+
+def select_entry(entries: dict[str, dict[str, Any]], env_id: str, is_atari: bool) -> str | None:
+    """
+    The zoo's lookup order: the env id, then ``atari`` for an Atari env, then ``default``.
+
+    :param entries: The config's entries
+    :param env_id: The gymnasium id
+    :param is_atari: Whether the env is an Atari env
+    :return: The chosen entry's name, or None when none applies
+    """
+    if env_id in entries:
+        return env_id
+    if is_atari and "atari" in entries:
+        return "atari"
+    if "default" in entries:
+        return "default"
+    return None
+
+
+def constructor_keys(algo_class: type[BaseAlgorithm]) -> set[str]:
+    """
+    The keyword arguments a config entry may pass to ``algo_class``'s constructor.
+
+    :param algo_class: The algorithm
+    :return: The argument names, less ``self``, the private ones and those the zoo sets itself
+    """
+    parameters = inspect.signature(algo_class.__init__).parameters
+    return {name for name in parameters if name != "self" and not name.startswith("_") and name not in SET_BY_ZOO}
+
+
+def check_hyperparams(
+    hyperparams: dict[str, Any],
+    algo_class: type[BaseAlgorithm],
+    where: str = "the config",
+) -> None:
+    """
+    Check one config entry's keys before the zoo builds the model: it passes every key it does not handle itself
+    to the constructor, where an unknown one would be a bare TypeError once the envs are made.
+
+    :param hyperparams: The entry (after any ``--hyperparams`` overrides), unprocessed
+    :param algo_class: The algorithm the entry is for
+    :param where: Where the entry comes from, for the messages
+    :raises ZooConfigError: On an unknown key, a key the command line sets, a missing required key,
+        or a number that YAML read as a string
+    """
+    allowed = constructor_keys(algo_class)
+    name = algo_class.__name__
+    problems = []
+    unknown = sorted(k for k in hyperparams if k not in allowed and k not in ZOO_KEYS and k not in SET_BY_ZOO)
+    if unknown:
+        problems.append(
+            f"unknown hyperparameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
+            f"{name} takes {', '.join(sorted(allowed))}; the zoo itself handles {', '.join(sorted(ZOO_KEYS))}"
+        )
+    for key in sorted(k for k in hyperparams if k in SET_BY_ZOO):
+        problems.append(f"{key!r} cannot be set in a config: the zoo sets it from {SET_BY_ZOO[key]}")
+    for key in REQUIRED_KEYS:
+        if key not in hyperparams:
+            problems.append(f"{key!r} is missing")
+    for key in sorted(k for k in hyperparams if k != "policy" and _is_number_string(hyperparams[k])):
+        value = hyperparams[key]
+        problems.append(
+            f"{key}: {value!r} is a string (YAML reads a number without a dot, such as 3e-3, as a string): "
+            f"write !!float {value} or a decimal"
+        )
+    if problems:
+        raise ZooConfigError(f"Invalid {name} hyperparameters in {where}: " + "; ".join(problems))

@@ -1,0 +1,82 @@
+"""Optuna sampler for REINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format."""
+
+from typing import Any
+
+import optuna
+from torch import nn
+
+NET_ARCHS: dict[str, dict[str, list[int]]] = {
+    "tiny": dict(pi=[64], vf=[64]),
+    "small": dict(pi=[64, 64], vf=[64, 64]),
+    "medium": dict(pi=[256, 256], vf=[256, 256]),
+}
+
+ACTIVATION_FNS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+}
+
+
+def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
+    """
+    Turn the values Optuna sampled (a trial's ``params``) into REINFORCE's constructor arguments.
+
+    ``one_minus_gamma`` becomes ``gamma``; ``net_arch`` and ``activation_fn`` (names) become ``policy_kwargs``.
+    The zoo also calls it on a stored trial's params (``--storage --study-name --trial-id``).
+
+    :param sampled_params: The sampled values, keyed by their Optuna names
+    :return: Hyperparameters for REINFORCE's constructor
+    """
+    hyperparams = dict(sampled_params)
+    if "one_minus_gamma" in hyperparams:
+        hyperparams["gamma"] = 1 - hyperparams.pop("one_minus_gamma")
+
+    policy_kwargs: dict[str, Any] = {}
+    if "net_arch" in hyperparams:
+        policy_kwargs["net_arch"] = NET_ARCHS[hyperparams.pop("net_arch")]
+    if "activation_fn" in hyperparams:
+        policy_kwargs["activation_fn"] = ACTIVATION_FNS[hyperparams.pop("activation_fn")]
+    if policy_kwargs:
+        hyperparams["policy_kwargs"] = policy_kwargs
+    return hyperparams
+
+
+def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict) -> dict[str, Any]:
+    """
+    Sampler for REINFORCE hyperparameters, with the signature the zoo's ``HYPERPARAMS_SAMPLER`` expects.
+
+    The sampled values replace the config entry's keys of the same name; a sampled ``policy_kwargs``
+    replaces the entry's whole ``policy_kwargs`` (as for the zoo's own A2C and PPO samplers).
+
+    :param trial: The Optuna trial
+    :param n_actions: Size of a Box action space (unused)
+    :param n_envs: Number of training envs (unused)
+    :param additional_args: Off-policy extras from the zoo (unused)
+    :return: Hyperparameters for REINFORCE's constructor
+    """
+    learning_rate = trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True)
+    n_steps = trial.suggest_categorical("n_steps", [16, 32, 64, 128, 256, 512, 1024])
+    one_minus_gamma = trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True)
+    net_arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
+    activation_fn = trial.suggest_categorical("activation_fn", list(ACTIVATION_FNS))
+    baseline = trial.suggest_categorical("baseline", ["none", "value"])
+    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True])
+    ent_coef = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
+    max_grad_norm = trial.suggest_float("max_grad_norm", 0.3, 5.0, log=True)
+
+    # Display the true value
+    trial.set_user_attr("gamma", 1 - one_minus_gamma)
+
+    return convert_reinforce_params(
+        {
+            "learning_rate": learning_rate,
+            "n_steps": n_steps,
+            "one_minus_gamma": one_minus_gamma,
+            "net_arch": net_arch,
+            "activation_fn": activation_fn,
+            "baseline": baseline,
+            "normalize_advantage": normalize_advantage,
+            "ent_coef": ent_coef,
+            "max_grad_norm": max_grad_norm,
+        }
+    )

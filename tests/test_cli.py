@@ -1,0 +1,21 @@
+"""python -m sb3_reinforce: trains, saves and prints the evaluation; rejects bad arguments."""
+
+import pytest
+
+from sb3_reinforce import REINFORCE
+from sb3_reinforce.__main__ import main
+
+
+def test_cli_trains_saves_and_evaluates(tmp_path, capsys):
+    path = tmp_path / "agent.zip"
+    main(["--timesteps", "500", "--n-envs", "2", "--eval-episodes", "2", "--save", str(path)])
+    out = capsys.readouterr().out
+    assert "Evaluation on CartPole-v1 (2 deterministic episodes): mean return" in out
+    assert REINFORCE.load(path).num_timesteps >= 500
+
+
+@pytest.mark.parametrize("argv", [["--n-envs", "0"], ["--timesteps", "-5"]])
+def test_cli_rejects_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert "must be >= 1" in capsys.readouterr().err

@@ -1,0 +1,340 @@
+"""RL Zoo integration: registration, our CLI's train/enjoy round trips, -optimize, config checks, the shipped config."""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch as th
+import yaml
+
+rl_zoo3 = pytest.importorskip("rl_zoo3")
+
+import optuna  # noqa: E402
+import pandas as pd  # noqa: E402
+from rl_zoo3 import ALGOS  # noqa: E402
+from rl_zoo3.exp_manager import ExperimentManager  # noqa: E402
+from rl_zoo3.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER  # noqa: E402
+from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
+from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
+
+from sb3_reinforce import REINFORCE  # noqa: E402
+from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
+from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
+from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params  # noqa: E402
+from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_ENTRIES = {
+    "default",
+    "atari",
+    "CartPole-v1",
+    "Acrobot-v1",
+    "LunarLander-v3",
+    "Pendulum-v1",
+    "MountainCarContinuous-v0",
+    "InvertedPendulum-v5",
+    "HalfCheetah-v5",
+}
+# Common flags: quiet, single-threaded, no periodic evaluation
+FAST = ["--verbose", "0", "--num-threads", "1", "--eval-freq", "-1", "--seed", "0"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    # --num-threads sets torch's global thread count in this process
+    n_threads = th.get_num_threads()
+    yield
+    th.set_num_threads(n_threads)
+
+
+def write_config(path: Path, entries: dict) -> str:
+    path.write_text(yaml.safe_dump(entries))
+    return str(path)
+
+
+def run_dir(log_folder: Path, algo: str, env_id: str) -> Path:
+    return log_folder / algo / f"{env_id}_1"
+
+
+def test_import_does_not_need_the_zoo():
+    code = "import sys, sb3_reinforce; assert 'rl_zoo3' not in sys.modules; assert 'sb3_reinforce.zoo' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_register_is_idempotent_and_keeps_the_zoo_algorithms():
+    others = {name: cls for name, cls in ALGOS.items() if name != "reinforce"}
+    register()
+    register()
+    assert ALGOS["reinforce"] is REINFORCE
+    assert HYPERPARAMS_SAMPLER["reinforce"] is sample_reinforce_params
+    assert HYPERPARAMS_CONVERTER["reinforce"] is convert_reinforce_params
+    assert {name: cls for name, cls in ALGOS.items() if name != "reinforce"} == others
+    assert ALGOS["a2c"].__name__ == "A2C" and ALGOS["ppo"].__name__ == "PPO"
+
+
+def test_register_refuses_to_overwrite(monkeypatch):
+    monkeypatch.setitem(ALGOS, "reinforce", ALGOS["a2c"])
+    with pytest.raises(RuntimeError, match="already maps 'reinforce'"):
+        register()
+
+
+def test_default_config_is_injected_only_for_reinforce(tmp_path):
+    shipped = str(default_config_path())
+    assert prepare_train_args(["--algo", "reinforce"]) == ["--algo", "reinforce", "--conf-file", shipped]
+    assert prepare_train_args(["--algo=reinforce", "--env", "Acrobot-v1"])[-2:] == ["--conf-file", shipped]
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy"}})
+    for flag in ("--conf-file", "-conf"):
+        assert prepare_train_args(["--algo", "reinforce", flag, conf]) == ["--algo", "reinforce", flag, conf]
+    for args in (["--algo", "a2c"], ["--algo", "ppo", "--env", "Pendulum-v1"], []):
+        assert prepare_train_args(args) == args
+
+
+def test_train_enjoy_round_trip_with_shipped_config(tmp_path, capsys):
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-n", "256", "-f", str(tmp_path), *FAST])
+    saved = run_dir(tmp_path, "reinforce", "CartPole-v1")
+    assert (saved / "CartPole-v1.zip").is_file()
+    args = yaml.load((saved / "CartPole-v1" / "args.yml").read_text(), Loader=yaml.UnsafeLoader)
+    assert args["conf_file"] == str(default_config_path())
+    config = yaml.load((saved / "CartPole-v1" / "config.yml").read_text(), Loader=yaml.UnsafeLoader)
+    shipped = yaml.safe_load(default_config_path().read_text())["CartPole-v1"]
+    assert dict(config) == shipped
+
+    model = REINFORCE.load(saved / "CartPole-v1.zip")
+    assert model.n_steps == shipped["n_steps"] and model.n_envs == shipped["n_envs"]
+    capsys.readouterr()
+
+    main(["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(tmp_path), "--no-render", "-n", "300"])
+    out = capsys.readouterr().out
+    assert "Episode Reward" in out and "Mean reward" in out
+
+
+def test_normalize_statistics_are_saved_and_reloaded(tmp_path, monkeypatch):
+    conf = write_config(
+        tmp_path / "pendulum.yml",
+        {
+            "Pendulum-v1": {
+                "normalize": True,
+                "n_envs": 2,
+                "n_timesteps": 800,
+                "policy": "MlpPolicy",
+                "n_steps": 8,
+                "learning_rate": "lin_1e-3",
+                "policy_kwargs": "dict(log_std_init=-1, net_arch=dict(pi=[32], vf=[32]))",
+            }
+        },
+    )
+    logs = tmp_path / "logs"
+    main(["train", "--algo", "reinforce", "--env", "Pendulum-v1", "-f", str(logs), "--conf-file", conf, *FAST])
+    stats_path = run_dir(logs, "reinforce", "Pendulum-v1") / "Pendulum-v1" / "vecnormalize.pkl"
+    assert stats_path.is_file()
+
+    saved_mean = VecNormalize.load(str(stats_path), venv=make_vec_env("Pendulum-v1", n_envs=1)).obs_rms.mean
+    assert not np.allclose(saved_mean, 0.0)
+
+    loaded = []
+    original_load = VecNormalize.load
+
+    def spy_load(load_path, venv):
+        env = original_load(load_path, venv)
+        loaded.append((load_path, env))
+        return env
+
+    monkeypatch.setattr(VecNormalize, "load", staticmethod(spy_load))
+    main(
+        ["enjoy", "--algo", "reinforce", "--env", "Pendulum-v1", "-f", str(logs), "--no-render", "-n", "250", "--verbose", "0"]
+    )
+    assert len(loaded) == 1
+    load_path, env = loaded[0]
+    assert Path(load_path) == stats_path
+    np.testing.assert_allclose(env.obs_rms.mean, saved_mean)
+    assert not env.training and not env.norm_reward
+
+
+@pytest.mark.filterwarnings("ignore:.*share an object")  # SimpleMultiObsEnv reuses its observation arrays
+def test_dict_observation_env_round_trip(tmp_path, capsys):
+    conf = write_config(
+        tmp_path / "multi.yml",
+        {MULTI_OBS_ENV_ID: {"n_envs": 2, "n_timesteps": 200, "policy": "MultiInputPolicy", "n_steps": 16}},
+    )
+    logs = tmp_path / "logs"
+    env_args = ["--env", MULTI_OBS_ENV_ID, "--gym-packages", "tests.zoo_envs", "-f", str(logs)]
+    main(["train", "--algo", "reinforce", *env_args, "--conf-file", conf, *FAST])
+    assert (run_dir(logs, "reinforce", MULTI_OBS_ENV_ID) / f"{MULTI_OBS_ENV_ID}.zip").is_file()
+    capsys.readouterr()
+    main(["enjoy", "--algo", "reinforce", *env_args, "--no-render", "-n", "100"])
+    assert "Episode Reward" in capsys.readouterr().out
+
+
+def test_zoo_algorithm_runs_unchanged_through_our_cli(tmp_path, capsys):
+    main(["train", "--algo", "a2c", "--env", "CartPole-v1", "-n", "200", "-f", str(tmp_path), *FAST])
+    saved = run_dir(tmp_path, "a2c", "CartPole-v1")
+    args = yaml.load((saved / "CartPole-v1" / "args.yml").read_text(), Loader=yaml.UnsafeLoader)
+    assert args["conf_file"] is None  # the zoo's own a2c.yml
+    config = yaml.load((saved / "CartPole-v1" / "config.yml").read_text(), Loader=yaml.UnsafeLoader)
+    zoo_a2c = Path(rl_zoo3.__file__).parent / "hyperparams" / "a2c.yml"
+    assert dict(config) == yaml.safe_load(zoo_a2c.read_text())["CartPole-v1"]
+    assert type(ALGOS["a2c"].load(saved / "CartPole-v1.zip")).__name__ == "A2C"
+    capsys.readouterr()
+    main(["enjoy", "--algo", "a2c", "--env", "CartPole-v1", "-f", str(tmp_path), "--no-render", "-n", "200"])
+    assert "Episode Reward" in capsys.readouterr().out
+
+
+def test_optimize(tmp_path, capsys):
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 300, "policy": "MlpPolicy"}})
+    logs = tmp_path / "logs"
+    main(
+        [
+            "train",
+            "--algo",
+            "reinforce",
+            "--env",
+            "CartPole-v1",
+            "-f",
+            str(logs),
+            "--conf-file",
+            conf,
+            "-optimize",
+            "--n-trials",
+            "2",
+            "--n-evaluations",
+            "1",
+            "--eval-episodes",
+            "2",
+            "--sampler",
+            "random",
+            "--pruner",
+            "none",
+            "--no-optim-plots",
+            *FAST,
+        ]
+    )
+    reports = list((logs / "reinforce").glob("report_CartPole-v1_2-trials-*.csv"))
+    assert len(reports) == 1
+    trials = pd.read_csv(reports[0])
+    assert len(trials) == 2 and set(trials["state"]) == {"COMPLETE"}
+    assert "params_baseline" in trials and "params_normalize_advantage" in trials
+
+
+def test_sampler_matches_converter():
+    params = {
+        "learning_rate": 1e-3,
+        "n_steps": 32,
+        "one_minus_gamma": 0.01,
+        "net_arch": "tiny",
+        "activation_fn": "relu",
+        "baseline": "none",
+        "normalize_advantage": False,
+        "ent_coef": 1e-3,
+        "max_grad_norm": 1.0,
+    }
+    sampled = sample_reinforce_params(optuna.trial.FixedTrial(params), 0, 1, {})
+    assert sampled == convert_reinforce_params(params)
+    assert sampled["gamma"] == pytest.approx(0.99)
+    assert sampled["policy_kwargs"] == {"net_arch": dict(pi=[64], vf=[64]), "activation_fn": th.nn.ReLU}
+    model = REINFORCE("MlpPolicy", "CartPole-v1", **sampled)
+    assert model.baseline == "none" and model.n_steps == 32
+
+
+@pytest.mark.parametrize(
+    ("entry", "extra_args", "message"),
+    [
+        ({"learning_rat": 1e-3}, [], r"unknown hyperparameter 'learning_rat'"),
+        ({}, ["-params", "clip_range:0.2", "gae_lambda:0.9"], r"unknown hyperparameters 'clip_range', 'gae_lambda'"),
+        ({"seed": 3}, [], r"'seed' cannot be set in a config: the zoo sets it from --seed"),
+        ({"learning_rate": "3e-3"}, [], r"learning_rate: '3e-3' is a string .* write !!float 3e-3"),
+    ],
+)
+def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args, message):
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 100, "policy": "MlpPolicy", **entry}})
+    logs = tmp_path / "logs"
+    argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "-conf", conf, *extra_args, *FAST]
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: Invalid REINFORCE hyperparameters in entry 'CartPole-v1'" in err
+    assert re.search(message, err)
+    assert not logs.exists()  # nothing was started
+
+
+def test_help_of_other_scripts_lists_reinforce(capsys):
+    for script in ("enjoy", "record_video"):
+        with pytest.raises(SystemExit) as excinfo:
+            main([script, "--help"])
+        assert excinfo.value.code == 0
+        assert "reinforce" in capsys.readouterr().out
+
+
+def test_unknown_script(capsys):
+    with pytest.raises(SystemExit):
+        main(["fly", "--algo", "reinforce"])
+    assert "unknown script 'fly'" in capsys.readouterr().err
+
+
+def test_shipped_config_parses():
+    entries = yaml.safe_load(default_config_path().read_text())
+    assert set(entries) == SHIPPED_ENTRIES
+    source = yaml.safe_load((REPO / "zoo_configs" / "reinforce.yml").read_text())
+    assert entries == source
+
+
+ENTRY_ENVS = {
+    "default": "MountainCar-v0",
+    "atari": "BreakoutNoFrameskip-v4",
+    "CartPole-v1": "CartPole-v1",
+    "Acrobot-v1": "Acrobot-v1",
+    "LunarLander-v3": "LunarLander-v3",
+    "Pendulum-v1": "Pendulum-v1",
+    "MountainCarContinuous-v0": "MountainCarContinuous-v0",
+    "InvertedPendulum-v5": "InvertedPendulum-v5",
+    "HalfCheetah-v5": "HalfCheetah-v5",
+}
+PHYSICS = {"LunarLander-v3": "Box2D", "InvertedPendulum-v5": "mujoco", "HalfCheetah-v5": "mujoco", "atari": "ale_py"}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_ENVS))
+def test_every_shipped_entry_builds_a_model(entry, tmp_path, monkeypatch):
+    if entry in PHYSICS:
+        pytest.importorskip(PHYSICS[entry])
+    register()
+    env_id = ENTRY_ENVS[entry]
+    monkeypatch.chdir(tmp_path)
+    exp_manager = ExperimentManager(
+        args=argparse.Namespace(),
+        algo="reinforce",
+        env_id=env_id,
+        log_folder=str(tmp_path / "logs"),
+        eval_freq=-1,
+        config=str(default_config_path()),
+        verbose=0,
+        device="cpu",
+    )
+    model, saved_hyperparams = exp_manager.setup_experiment()
+    shipped = yaml.safe_load(default_config_path().read_text())[entry]
+    assert dict(saved_hyperparams) == shipped
+    assert isinstance(model, REINFORCE)
+    assert model.n_envs == shipped.get("n_envs", 1)
+    for key in ("n_steps", "gamma", "baseline", "normalize_advantage", "ent_coef", "use_sde"):
+        if key in shipped:
+            assert getattr(model, key) == shipped[key], key
+    model.env.close()
+
+
+def test_wheel_ships_the_config(tmp_path):
+    pytest.importorskip("hatchling")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+        check=True,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    (wheel,) = tmp_path.glob("sb3_reinforce-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("sb3_reinforce/zoo/reinforce.yml") == (REPO / "zoo_configs" / "reinforce.yml").read_bytes()
+        entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
+        assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()
