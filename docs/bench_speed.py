@@ -77,13 +77,8 @@ def main() -> None:
     args = parser.parse_args()
     th.set_num_threads(args.threads)
 
-    results: dict[str, list[float]] = {
-        "REINFORCE": [],
-        "REINFORCE train share": [],
-        "A2C": [],
-        "floor": [],
-        "actor+critic": [],
-    }
+    names = ["REINFORCE", "REINFORCE train share", "A2C", "floor", "floor (fast sampler)", "actor+critic"]
+    results: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(args.repeats):  # interleaved, so that drifts in machine load hit every entry alike
         fps, share = time_learn(REINFORCE, args.steps, seed=repeat)
         results["REINFORCE"].append(fps)
