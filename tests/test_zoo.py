@@ -114,6 +114,16 @@ def test_train_enjoy_round_trip_with_shipped_config(tmp_path, capsys):
     assert "Episode Reward" in out and "Mean reward" in out
 
 
+def test_python_conf_file_wins(tmp_path):
+    conf = tmp_path / "my_hyperparams.py"
+    conf.write_text(
+        'hyperparams = {"CartPole-v1": dict(n_timesteps=200, policy="MlpPolicy", n_envs=2, n_steps=16, baseline="none")}\n'
+    )
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(tmp_path), "--conf-file", str(conf), *FAST])
+    model = REINFORCE.load(run_dir(tmp_path, "reinforce", "CartPole-v1") / "CartPole-v1.zip")
+    assert model.baseline == "none" and model.n_steps == 16 and model.n_envs == 2
+
+
 def test_normalize_statistics_are_saved_and_reloaded(tmp_path, monkeypatch):
     conf = write_config(
         tmp_path / "pendulum.yml",

@@ -1,9 +1,11 @@
 """Optuna sampler for REINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from torch import nn
+
+if TYPE_CHECKING:
+    import optuna
 
 NET_ARCHS: dict[str, dict[str, list[int]]] = {
     "tiny": dict(pi=[64], vf=[64]),
@@ -41,7 +43,7 @@ def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
     return hyperparams
 
 
-def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict) -> dict[str, Any]:
+def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, additional_args: dict) -> dict[str, Any]:
     """
     Sampler for REINFORCE hyperparameters, with the signature the zoo's ``HYPERPARAMS_SAMPLER`` expects.
 
