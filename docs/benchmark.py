@@ -1,0 +1,253 @@
+"""
+Learning benchmark: REINFORCE (zoo_configs/reinforce.yml) against the RL Zoo's A2C and PPO configs,
+on the same envs, seeds and evaluation protocol, through the same command line.
+
+Protocol: every 5,000 steps, 10 deterministic episodes on a separate evaluation env (the zoo's
+EvalCallback, VecNormalize statistics synced). Each run is
+``python -m sb3_reinforce.zoo train --algo ALGO --env ENV --seed SEED -n BUDGET --eval-freq 5000 --eval-episodes 10``.
+
+    python docs/benchmark.py run --envs CartPole-v1 --seeds 10 --workers 2   # train (appends to the raw data)
+    python docs/benchmark.py report                                          # tables and curves from the raw data
+
+``run`` stores each run's evaluations as docs/benchmark/data/ENV/ALGO_seedSEED.csv (timesteps, mean return)
+and its wall-clock time in docs/benchmark/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one
+learning-curve PNG per env from those files alone, without retraining.
+
+Where the zoo has no A2C/PPO entry for an env id, the entry of the nearest version is used
+(``ZOO_ALIASES``), and the report says so.
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+DOCS = Path(__file__).resolve().parent
+DATA = DOCS / "benchmark" / "data"
+ALGOS = ("reinforce", "a2c", "ppo")
+EVAL_FREQ, EVAL_EPISODES = 5_000, 10
+
+# env id: (training budget, threshold)
+ENVS = {
+    "CartPole-v1": (100_000, 475),
+    "Acrobot-v1": (500_000, -100),
+    "LunarLander-v3": (1_000_000, 200),
+    "Pendulum-v1": (1_000_000, -200),
+    "InvertedPendulum-v5": (1_000_000, 950),
+    "HalfCheetah-v5": (1_000_000, 1000),
+}
+# The zoo's A2C/PPO configs for env ids it lacks: (algo, env id) -> the zoo entry used instead
+ZOO_ALIASES = {
+    ("a2c", "HalfCheetah-v5"): "HalfCheetah-v4",
+    ("ppo", "HalfCheetah-v5"): "HalfCheetah-v4",
+    ("a2c", "InvertedPendulum-v5"): "HalfCheetah-v4",  # the zoo's shared MuJoCo defaults for A2C
+    ("ppo", "InvertedPendulum-v5"): "InvertedPendulum-v2",
+}
+# Published REINFORCE figures, quoted beside ours
+PEERS = {
+    "CartPole-v1": "pytorch/examples `reinforcement_learning/reinforce.py`: training-return moving average > 475 "
+    "on 10/10 seeds at a median of about 126k env steps (81.7k to 242.6k).",
+    "InvertedPendulum-v5": "Tianshou 2.x `Reinforce` (MuJoCo benchmark): reaches 1000.",
+    "HalfCheetah-v5": "Tianshou 2.x `Reinforce` (MuJoCo benchmark): 884 at 3M steps.",
+}
+
+
+def zoo_conf_file(algo: str, env_id: str, folder: Path) -> str | None:
+    """A conf file holding the zoo's entry of the aliased env id under ``env_id``, or None if none is needed."""
+    if (algo, env_id) not in ZOO_ALIASES:
+        return None
+    import rl_zoo3
+
+    with open(Path(rl_zoo3.__file__).parent / "hyperparams" / f"{algo}.yml") as file:
+        entries = yaml.safe_load(file)
+    path = folder / f"{algo}_{env_id}.yml"
+    with open(path, "w") as file:
+        yaml.safe_dump({env_id: entries[ZOO_ALIASES[(algo, env_id)]]}, file)
+    return str(path)
+
+
+def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
+    """Train one agent with the zoo's CLI; save its evaluations as CSV; return the wall-clock time."""
+    budget = ENVS[env_id][0]
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", algo, "--env", env_id]
+        command += ["--seed", str(seed), "-n", str(budget), "-f", tmp, "--vec-env", "dummy"]
+        command += ["--eval-freq", str(EVAL_FREQ), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", "1"]
+        command += ["--num-threads", str(threads), "--log-interval", "-2"]
+        conf_file = zoo_conf_file(algo, env_id, Path(tmp))
+        if conf_file:
+            command += ["--conf-file", conf_file]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        wall_clock = time.perf_counter() - start
+        evaluations = np.load(next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")))
+    out = DATA / env_id / f"{algo}_seed{seed}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["timesteps", "mean_return"])
+        for step, returns in zip(evaluations["timesteps"], evaluations["results"], strict=True):
+            writer.writerow([int(step), f"{float(np.mean(returns)):.2f}"])
+    return wall_clock
+
+
+def record_wall_clock(algo: str, env_id: str, seed: int, seconds: float) -> None:
+    runs = DATA / "runs.csv"
+    rows = []
+    if runs.exists():
+        with open(runs) as file:
+            rows = [row for row in csv.DictReader(file) if (row["env"], row["algo"], row["seed"]) != (env_id, algo, str(seed))]
+    rows.append({"env": env_id, "algo": algo, "seed": str(seed), "seconds": f"{seconds:.1f}"})
+    with open(runs, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=["env", "algo", "seed", "seconds"])
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda row: (row["env"], row["algo"], int(row["seed"]))))
+
+
+def run(args: argparse.Namespace) -> None:
+    jobs = [(algo, env_id, seed) for env_id in args.envs for algo in args.algos for seed in range(args.seeds)]
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    def job(spec: tuple[str, str, int]) -> None:
+        seconds = run_one(*spec, threads=args.threads)
+        record_wall_clock(*spec, seconds)
+        print(f"{spec[1]} {spec[0]} seed {spec[2]}: {seconds:.0f} s", flush=True)
+
+    # Threads only wait on the training subprocesses; record_wall_clock runs under the GIL, one at a time
+    with ThreadPoolExecutor(args.workers) as pool:
+        list(pool.map(job, jobs))
+
+
+def load_curves(env_id: str, algo: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    curves = {}
+    for path in sorted((DATA / env_id).glob(f"{algo}_seed*.csv")):
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        curves[int(path.stem.split("seed")[1])] = (data[:, 0], data[:, 1])
+    return curves
+
+
+def wall_clocks() -> dict[tuple[str, str], list[float]]:
+    times: dict[tuple[str, str], list[float]] = {}
+    if (DATA / "runs.csv").exists():
+        with open(DATA / "runs.csv") as file:
+            for row in csv.DictReader(file):
+                times.setdefault((row["env"], row["algo"]), []).append(float(row["seconds"]))
+    return times
+
+
+def summarise(env_id: str, algo: str) -> dict | None:
+    curves = load_curves(env_id, algo)
+    if not curves:
+        return None
+    threshold = ENVS[env_id][1]
+    finals = [returns[-1] for _, returns in curves.values()]
+    hits = []
+    for steps, returns in curves.values():
+        reached = np.flatnonzero(returns >= threshold)
+        if len(reached):
+            hits.append(steps[reached[0]])
+    return {
+        "seeds": len(curves),
+        "final": (float(np.mean(finals)), float(np.std(finals))),
+        "hits": len(hits),
+        "median_hit": float(np.median(hits)) if hits else None,
+        "budget": int(max(steps[-1] for steps, _ in curves.values())),
+    }
+
+
+def plot(env_id: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for algo in ALGOS:
+        curves = load_curves(env_id, algo)
+        if not curves:
+            continue
+        length = min(len(steps) for steps, _ in curves.values())
+        steps = next(iter(curves.values()))[0][:length]
+        returns = np.stack([returns[:length] for _, returns in curves.values()])
+        mean, std = returns.mean(0), returns.std(0)
+        ax.plot(steps, mean, label=f"{algo.upper()} ({len(curves)} seeds)")
+        ax.fill_between(steps, mean - std, mean + std, alpha=0.2)
+    ax.axhline(ENVS[env_id][1], color="grey", linestyle="--", linewidth=0.8, label="threshold")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel(f"evaluation return ({EVAL_EPISODES} episodes)")
+    ax.set_title(env_id)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def report(args: argparse.Namespace) -> None:
+    times = wall_clocks()
+    lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO", ""]
+    lines += [
+        f"Protocol: evaluation every {EVAL_FREQ:,} steps on {EVAL_EPISODES} deterministic episodes of a separate env.",
+        "REINFORCE uses `zoo_configs/reinforce.yml`; A2C and PPO the RL Zoo's own configs. "
+        "Final return: the last evaluation, mean ± std over seeds. Steps to threshold: the first evaluation at or "
+        "above the threshold, median over the seeds that reached it. Wall-clock: mean seconds per run "
+        "(1 torch thread, this project's 2-core CPU machine, up to 2 runs at once).",
+        "",
+        "Regenerate the tables and curves from the raw data (`docs/benchmark/data/`): `python docs/benchmark.py report`.",
+        "Retrain: `python docs/benchmark.py run --envs ENV --seeds N --workers 2`.",
+        "",
+    ]
+    for env_id, (budget, threshold) in ENVS.items():
+        rows = {algo: summarise(env_id, algo) for algo in ALGOS}
+        if not any(rows.values()):
+            lines += [f"## {env_id}", "", f"Not run yet (budget {budget:,} steps).", ""]
+            continue
+        png = DOCS / "benchmark" / f"{env_id}.png"
+        plot(env_id, png)
+        lines += [f"## {env_id}", "", f"Budget {budget:,} steps, threshold {threshold}.", ""]
+        lines += ["| algo | seeds | final return | steps to threshold (median) | seeds reaching it | wall-clock (s) |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for algo, row in rows.items():
+            if row is None:
+                continue
+            median = f"{row['median_hit']:,.0f}" if row["median_hit"] is not None else "-"
+            seconds = times.get((env_id, algo))
+            wall = f"{np.mean(seconds):.0f}" if seconds else "-"
+            mean, std = row["final"]
+            cells = [algo.upper(), str(row["seeds"]), f"{mean:.1f} ± {std:.1f}", median, f"{row['hits']}/{row['seeds']}", wall]
+            lines += ["| " + " | ".join(cells) + " |"]
+        aliases = [
+            f"{algo.upper()} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id
+        ]
+        if aliases:
+            lines += ["", "The zoo has no entry for this id: " + "; ".join(aliases) + "."]
+        if env_id in PEERS:
+            lines += ["", "Published REINFORCE figure: " + PEERS[env_id]]
+        lines += ["", f"![{env_id}](benchmark/{env_id}.png)", ""]
+    (DOCS / "benchmark.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="train and store the evaluations")
+    run_parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
+    run_parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
+    run_parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
+    run_parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    commands.add_parser("report", help="write docs/benchmark.md and the curves from the stored evaluations")
+    args = parser.parse_args()
+    run(args) if args.command == "run" else report(args)
+
+
+if __name__ == "__main__":
+    main()
