@@ -204,8 +204,29 @@ def report(args: argparse.Namespace) -> None:
         "Retrain: `python docs/benchmark.py run --envs ENV --seeds N --workers 2`.",
         "",
     ]
+    summaries = {env_id: {algo: summarise(env_id, algo) for algo in ALGOS} for env_id in ENVS}
+    lines += [
+        "## Summary",
+        "",
+        "Final return (mean ± std over seeds) / median steps to the threshold (seeds reaching it).",
+        "",
+    ]
+    lines += ["| env (budget, threshold) | " + " | ".join(algo.upper() for algo in ALGOS) + " |"]
+    lines += ["|---" * (len(ALGOS) + 1) + "|"]
+    for env_id, rows in summaries.items():
+        if not any(rows.values()):
+            continue
+        cells = [f"{env_id} ({ENVS[env_id][0] // 1000}k, {ENVS[env_id][1]})"]
+        for row in rows.values():
+            if row is None:
+                cells.append("not run")
+                continue
+            median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
+            cells.append(f"{row['final'][0]:.0f} ± {row['final'][1]:.0f} / {median} ({row['hits']}/{row['seeds']})")
+        lines += ["| " + " | ".join(cells) + " |"]
+    lines += [""]
     for env_id, (budget, threshold) in ENVS.items():
-        rows = {algo: summarise(env_id, algo) for algo in ALGOS}
+        rows = summaries[env_id]
         if not any(rows.values()):
             lines += [f"## {env_id}", "", f"Not run yet (budget {budget:,} steps).", ""]
             continue

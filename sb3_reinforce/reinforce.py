@@ -219,14 +219,7 @@ class REINFORCE(OnPolicyAlgorithm):
                 obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
                 actions = sample_actions(self.policy, obs_tensor).cpu().numpy()
 
-            clipped_actions = actions
-            if isinstance(self.action_space, spaces.Box):
-                if self.policy.squash_output:
-                    clipped_actions = self.policy.unscale_action(clipped_actions)
-                else:
-                    clipped_actions = np.clip(actions, self.action_space.low, self.action_space.high)
-
-            new_obs, rewards, dones, infos = env.step(clipped_actions)
+            new_obs, rewards, dones, infos = env.step(self._env_actions(actions))
             self.num_timesteps += env.num_envs
 
             callback.update_locals(locals())
@@ -256,6 +249,20 @@ class REINFORCE(OnPolicyAlgorithm):
         callback.update_locals(locals())
         callback.on_rollout_end()
         return True
+
+    def _env_actions(self, actions: np.ndarray) -> np.ndarray:
+        """
+        The actions to send to the env, as SB3's collect_rollouts makes them: Box actions are unscaled
+        (squashed gSDE) or clipped to the bounds; the buffer keeps the sampled, unclipped ones.
+
+        :param actions: Actions sampled from the policy
+        :return: Actions within the env's action space
+        """
+        if not isinstance(self.action_space, spaces.Box):
+            return actions
+        if self.policy.squash_output:
+            return self.policy.unscale_action(actions)
+        return np.clip(actions, self.action_space.low, self.action_space.high)
 
     def _add_truncation_values(self, rollout_buffer: ReinforceRolloutBuffer, infos: list[dict], ended: np.ndarray) -> None:
         """
