@@ -12,6 +12,7 @@ from stable_baselines3.common.envs import (
     IdentityEnvMultiDiscrete,
     SimpleMultiObsEnv,
 )
+from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE
 
@@ -79,3 +80,11 @@ def test_string_env_and_defaults():
     model = REINFORCE("MlpPolicy", "Pendulum-v1", seed=0)
     model.learn(400)
     assert "train/std" in model.logger.name_to_value
+
+
+def test_subproc_vec_env():
+    env = make_vec_env("CartPole-v1", n_envs=2, seed=0, vec_env_cls=SubprocVecEnv)
+    model = REINFORCE("MlpPolicy", env, n_steps=8, seed=0)
+    model.learn(300)
+    env.close()
+    assert model.num_timesteps >= 300
