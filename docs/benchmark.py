@@ -59,12 +59,14 @@ FINDINGS = {
     "protocol: lin_5e-3 reached 475 at a median 30k with finals >= 471; lin_1e-2 without the tighter clip 10k but "
     "finals as low as 250; lin_2e-2 12.5k with finals of 115 and 144; the tighter clip kept lin_1e-2's speed "
     "(20k) with finals >= 498 on those 5 seeds.",
-    "Acrobot-v1": "Goal: final >= -90. The first entry (no observation normalisation) ended at -178.7 ± 161.4: 4/5 "
-    "seeds at -82 to -128, but seed 2 never left -500. While every episode is truncated at 500 steps with return "
-    "-500, the returns differ only with the step index, so the normalised weights say nothing about the actions, and "
-    "nothing is learned until an episode reaches the goal by chance. With VecNormalize on the observations (no reward "
-    "normalisation), seeds 2, 5 and 6 reached -85, -110 and -87 after 200k steps (without it: -500, -500, -77); the "
-    "entry now normalises observations, and the table shows that entry.",
+    "Acrobot-v1": "Goal: final >= -90: missed (-178.7 ± 161.4). 4/5 seeds end at -82 to -128, but seed 2 never "
+    "leaves -500. While every episode is truncated at 500 steps with return -500, the returns differ only with the "
+    "step index, so the normalised weights say nothing about the actions, and nothing is learned until an episode "
+    "reaches the goal by chance: an exploration failure. A 200k-step check outside the zoo, with VecNormalize on the "
+    "observations only, gave seeds 2, 5 and 6 finals of -85, -110 and -87 (without it: -500, -500, -77); but the same "
+    "entry run through this benchmark with `normalize: \"{'norm_obs': True, 'norm_reward': False}\"` ended worse on "
+    "5 seeds (-500, -254, -117, -500, -83), so the entry keeps no normalisation. Not yet tried: an entropy bonus "
+    "with a schedule, more envs per rollout.",
     "Pendulum-v1": "Goal: final >= -250: out of reach so far (3 seeds). Eight variants tried while writing the "
     "entry (gamma, n_steps, learning rate, log_std_init, baseline) all ended between -1030 and -1130 in training "
     "return. Not yet measured: whether the value baseline fits (its explained variance) and how much of the "
