@@ -74,7 +74,9 @@ def sampled_updates(model: REINFORCE, trainable_mask=None) -> tuple[np.ndarray, 
             grads = th.autograd.grad(model.compute_loss(data)[0], params)
             updates.append(-scale * th.cat([g.flatten() for g in grads]).numpy())
         starts = buffer.episode_starts[: buffer.pos].astype(bool)
-        n_episodes.append((buffer.trainable[: buffer.pos] & starts).sum())
+        trained = buffer.trainable[: buffer.pos]
+        # Episodes trained on: those starting in the rollout, plus (only with a trap's mask) a tail at row 0
+        n_episodes.append((trained & starts).sum() + (trained[0] & ~starts[0]).sum())
     return np.array(updates), np.array(n_episodes, dtype=np.float64)
 
 
@@ -135,10 +137,31 @@ def episodes_inside_window(buffer) -> np.ndarray:
 
 
 def test_length_biased_selection_is_detected():
-    """The test above has the power to see the bias of training only on episodes that end inside the window."""
+    """The test above has the power to see the bias of training only on episodes that end inside the window..."""
     model = make_model(1.0, False, "none", reset_between_rollouts=True)
     exact = exact_gradient(model, 1.0)
     estimate, std_error = ratio_estimate(*sampled_updates(model, trainable_mask=episodes_inside_window))
+    z = z_scores(estimate, exact, std_error)
+    assert np.abs(z).max() > 6.0, z
+
+
+def with_leftover_tails(buffer) -> np.ndarray:
+    """The 'drop the beginning' trap: also train on the tail of the episode that was running when the rollout
+    started (its beginning belongs to the previous rollout), when that episode ends inside this rollout."""
+    starts = buffer.episode_starts[: buffer.pos].astype(bool)
+    mask = buffer.trainable[: buffer.pos].copy()
+    for env_idx in range(buffer.n_envs):
+        first_start = np.flatnonzero(starts[:, env_idx])
+        if not starts[0, env_idx] and len(first_start):
+            mask[: first_start[0], env_idx] = True
+    return mask
+
+
+def test_dropped_beginnings_are_detected():
+    """...and the bias of training on episodes whose beginning was dropped (it tilts the gradient to late states)."""
+    model = make_model(1.0, False, "none", reset_between_rollouts=False)
+    exact = exact_gradient(model, 1.0)
+    estimate, std_error = ratio_estimate(*sampled_updates(model, trainable_mask=with_leftover_tails))
     z = z_scores(estimate, exact, std_error)
     assert np.abs(z).max() > 6.0, z
 
