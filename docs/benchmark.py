@@ -301,7 +301,10 @@ def main() -> None:
     run_parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     commands.add_parser("report", help="write docs/benchmark.md and the curves from the stored evaluations")
     args = parser.parse_args()
-    run(args) if args.command == "run" else report(args)
+    if args.command == "run":
+        run(args)
+    else:
+        report(args)
 
 
 if __name__ == "__main__":
