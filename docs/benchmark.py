@@ -19,6 +19,7 @@ Where the zoo has no A2C/PPO entry for an env id, the entry of the nearest versi
 
 import argparse
 import csv
+import fcntl
 import os
 import subprocess
 import sys
@@ -133,6 +134,13 @@ def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
 
 def record_wall_clock(algo: str, env_id: str, seed: int, seconds: float) -> None:
     runs = DATA / "runs.csv"
+    # Several benchmark processes may share the file: hold a lock for the read-modify-write
+    with open(DATA / ".runs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _replace_row(runs, algo, env_id, seed, seconds)
+
+
+def _replace_row(runs: Path, algo: str, env_id: str, seed: int, seconds: float) -> None:
     rows = []
     if runs.exists():
         with open(runs) as file:
@@ -145,7 +153,12 @@ def record_wall_clock(algo: str, env_id: str, seed: int, seconds: float) -> None
 
 
 def run(args: argparse.Namespace) -> None:
-    jobs = [(algo, env_id, seed) for env_id in args.envs for algo in args.algos for seed in range(args.seeds)]
+    jobs = [
+        (algo, env_id, seed)
+        for env_id in args.envs
+        for algo in args.algos
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
+    ]
     DATA.mkdir(parents=True, exist_ok=True)
 
     def job(spec: tuple[str, str, int]) -> None:
@@ -296,7 +309,8 @@ def main() -> None:
     run_parser = commands.add_parser("run", help="train and store the evaluations")
     run_parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
     run_parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
-    run_parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    run_parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
+    run_parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1")
     run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     run_parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     commands.add_parser("report", help="write docs/benchmark.md and the curves from the stored evaluations")
