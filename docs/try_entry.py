@@ -1,0 +1,67 @@
+"""
+Try a candidate REINFORCE zoo entry with the benchmark's protocol, without touching the benchmark's data.
+
+Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``docs/benchmark.py run`` does (evaluation every
+5,000 steps on 10 deterministic episodes of a separate env), but with the candidate entry in a temporary
+``--conf-file``. It prints the final evaluation per seed, how many seeds reached the threshold and the median
+step at which they did.
+
+    python docs/try_entry.py CartPole-v1 --seeds 10 --workers 2 \\
+        --entry '{"n_envs": 8, "n_steps": 16, "learning_rate": "lin_1e-2", "max_grad_norm": 0.1, "ent_coef": 0.01}'
+
+The budget and threshold are the benchmark's (``ENVS`` in docs/benchmark.py); ``n_timesteps`` and ``policy``
+are filled in when the entry leaves them out.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark import ENVS, EVAL_EPISODES, EVAL_FREQ
+
+
+def run_seed(env_id: str, entry: dict, seed: int) -> tuple[float, int | None]:
+    """Train one seed; return its final evaluation and the first step at which it reached the threshold."""
+    budget, threshold = ENVS[env_id]
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "entry.yml"
+        conf.write_text(yaml.safe_dump({env_id: {"n_timesteps": budget, "policy": "MlpPolicy", **entry}}))
+        command = [sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", "reinforce", "--env", env_id]
+        command += ["--seed", str(seed), "-n", str(budget), "-f", tmp, "--vec-env", "dummy", "--conf-file", str(conf)]
+        command += ["--eval-freq", str(EVAL_FREQ), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", "1"]
+        command += ["--num-threads", "1", "--log-interval", "-2"]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        evaluations = np.load(next(Path(tmp).glob(f"reinforce/{env_id}_*/evaluations.npz")))
+    steps, returns = evaluations["timesteps"], evaluations["results"].mean(axis=1)
+    reached = np.flatnonzero(returns >= threshold)
+    return float(returns[-1]), int(steps[reached[0]]) if len(reached) else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("env", choices=list(ENVS))
+    parser.add_argument("--entry", required=True, help="the zoo entry, as JSON")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
+    args = parser.parse_args()
+    entry = json.loads(args.entry)
+    with ThreadPoolExecutor(args.workers) as pool:
+        results = list(pool.map(lambda seed: run_seed(args.env, entry, seed), range(args.seeds)))
+    finals = [final for final, _ in results]
+    hits = [hit for _, hit in results if hit is not None]
+    median = f"{np.median(hits):,.0f}" if hits else "-"
+    print(f"finals {[round(final, 1) for final in finals]}: {np.mean(finals):.1f} ± {np.std(finals):.1f}")
+    print(f"reached {ENVS[args.env][1]}: {len(hits)}/{len(results)} seeds, median step {median}")
+
+
+if __name__ == "__main__":
+    main()
