@@ -238,6 +238,16 @@ def plot(env_id: str, path: Path) -> None:
     plt.close(fig)
 
 
+def update_readme(table: list[str]) -> None:
+    """Put the summary table into README.md, between its two ``benchmark-summary`` markers."""
+    readme = DOCS.parent / "README.md"
+    start, end = "<!-- benchmark-summary:start -->", "<!-- benchmark-summary:end -->"
+    text = readme.read_text()
+    before, rest = text.split(start)
+    after = rest.split(end)[1]
+    readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
+
+
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
     lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO", ""]
@@ -259,8 +269,8 @@ def report(args: argparse.Namespace) -> None:
         "Final return (mean ± std over seeds) / median steps to the threshold (seeds reaching it).",
         "",
     ]
-    lines += ["| env (budget, threshold) | " + " | ".join(algo.upper() for algo in ALGOS) + " |"]
-    lines += ["|---" * (len(ALGOS) + 1) + "|"]
+    table = ["| env (budget, threshold) | " + " | ".join(algo.upper() for algo in ALGOS) + " |"]
+    table += ["|---" * (len(ALGOS) + 1) + "|"]
     for env_id, rows in summaries.items():
         if not any(rows.values()):
             continue
@@ -271,8 +281,9 @@ def report(args: argparse.Namespace) -> None:
                 continue
             median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
             cells.append(f"{row['final'][0]:.0f} ± {row['final'][1]:.0f} / {median} ({row['hits']}/{row['seeds']})")
-        lines += ["| " + " | ".join(cells) + " |"]
-    lines += [""]
+        table += ["| " + " | ".join(cells) + " |"]
+    lines += [*table, ""]
+    update_readme(table)
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
         if not any(rows.values()):
