@@ -72,14 +72,17 @@ FINDINGS = {
     "The bonus keeps the policy stochastic through that phase; the schedule steadies the end (finals -79.5 to "
     "-86.6). Tried before that and rejected: VecNormalize on the observations (5 seeds through this benchmark: "
     "-500, -254, -117, -500, -83).",
-    "Pendulum-v1": "Goal: final >= -250: out of reach so far (3 seeds). Eight variants tried while writing the "
-    "entry (gamma, n_steps, learning rate, log_std_init, baseline) all ended between -1030 and -1130 in training "
-    "return. Measured since, on seed 0 for 300k steps with VecNormalize: with 16 envs and lr 1e-3 a rollout holds "
-    "one 200-step episode per env, so there were only 94 updates, and the policy's std barely moved (0.605 to "
-    "0.598); the value baseline's explained variance was 0.3 to 0.65. With 2 envs and lr 5e-3 (1,500 updates) "
-    "the batch return, in normalised reward units, still showed no trend (between -8.6 and -5.5), with explained "
-    "variance 0.25 to 0.87. So too few updates alone does not explain it; not yet measured: how much of the "
-    "returns' variance the random start angle causes, and whether gSDE or a lower log_std_init helps.",
+    "Pendulum-v1": "Goal: final >= -250: out of reach (-1094 ± 122 on 3 seeds). The cause measured: too few "
+    "updates, not the variance of Monte Carlo returns. An update needs whole 200-step episodes, so 300k steps allow "
+    "at most 1,500 updates (1 env). `python docs/update_count.py --envs Pendulum-v1` trains 300k steps on seed 0 "
+    "and prints the training return per tenth of the episodes: REINFORCE with a value baseline goes from -1237 to "
+    "-1186 with 4 envs (375 updates) and from -1182 to -1135 with 1 env (1,500 updates); A2C made to match "
+    "(n_steps 200, 375 updates) shows no trend either, with Monte Carlo advantages (lambda 1: -1193 to -1186) or "
+    "not (lambda 0.9: -1200 to -1111); A2C with n_steps 8 (9,375 updates) improves with Monte Carlo advantages too "
+    "(lambda 1: -1199 to -819). So with as many updates, full returns learn; REINFORCE cannot have as many. Also "
+    "tried on seed 0, in quick probes not kept as scripts, without a trend: gSDE with log_std_init -2, log_std_init "
+    "-1, 1 env with lr 3e-3; and, while writing the entry, eight variants of gamma, n_steps, learning rate, "
+    "log_std_init and baseline.",
 }
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
