@@ -85,6 +85,9 @@ FINDINGS = {
     "tried on seed 0, in quick probes not kept as scripts, without a trend: gSDE with log_std_init -2, log_std_init "
     "-1, 1 env with lr 3e-3; and, while writing the entry, eight variants of gamma, n_steps, learning rate, "
     "log_std_init and baseline.",
+    "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds (first 950 at 45k, 45k and 70k). After reaching "
+    "950, 4 of 572 evaluations fell below 1000 (lowest 905.5, seed 1). The entry (VecNormalize, value baseline, "
+    "log_std_init -1, 64x64, lr 1e-3, 8 envs) is the first one tried. Tianshou's REINFORCE also reaches 1000.",
 }
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
