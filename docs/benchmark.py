@@ -85,6 +85,12 @@ FINDINGS = {
     "tried on seed 0, in quick probes not kept as scripts, without a trend: gSDE with log_std_init -2, log_std_init "
     "-1, 1 env with lr 3e-3; and, while writing the entry, eight variants of gamma, n_steps, learning rate, "
     "log_std_init and baseline.",
+    "LunarLander-v3": "Goal: >= 200 at 1M: missed (2 seeds: 0.5 and -28.0). Both seeds start far below the "
+    "random policy (evaluations of -2,000 to -3,900 in the first 100k steps), climb to about -100 by 300k-400k "
+    "steps, then stay between -50 and 0 to the end: a plateau, not a collapse. The cause is not measured (episode "
+    "lengths and outcomes were not recorded). One change tried on seed 0 with `docs/try_entry.py`: the Acrobot fix "
+    "(ent_coef 0.01, lin_3e-3) ended at -58.0 (the entry: 0.5). Not tried: a value baseline, gamma 0.999 (the zoo's "
+    "PPO uses it), larger batches.",
     "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds (first 950 at 45k, 45k and 70k). After reaching "
     "950, 4 of 572 evaluations fell below 1000 (lowest 905.5, seed 1). The entry (VecNormalize, value baseline, "
     "log_std_init -1, 64x64, lr 1e-3, 8 envs) is the first one tried. Tianshou's REINFORCE also reaches 1000.",
