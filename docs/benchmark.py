@@ -85,9 +85,9 @@ FINDINGS = {
     "tried on seed 0, in quick probes not kept as scripts, without a trend: gSDE with log_std_init -2, log_std_init "
     "-1, 1 env with lr 3e-3; and, while writing the entry, eight variants of gamma, n_steps, learning rate, "
     "log_std_init and baseline.",
-    "LunarLander-v3": "Goal: >= 200 at 1M: missed (2 seeds: 0.5 and -28.0). Both seeds start far below the "
-    "random policy (evaluations of -2,000 to -3,900 in the first 100k steps), climb to about -100 by 300k-400k "
-    "steps, then stay between -50 and 0 to the end: a plateau, not a collapse. The cause is not measured (episode "
+    "LunarLander-v3": "Goal: >= 200 at 1M: missed (2 seeds: 0.5 and -28.0). The evaluations swing widely in the "
+    "first 100k steps (-3,137 to -233 on seed 0, -3,895 to 169 on seed 1), and from 450k steps to the end stay "
+    "between -89 and 3 on both: a plateau, not a collapse. The cause is not measured (episode "
     "lengths and outcomes were not recorded). One change tried on seed 0 with `docs/try_entry.py`: the Acrobot fix "
     "(ent_coef 0.01, lin_3e-3) ended at -58.0 (the entry: 0.5). Not tried: a value baseline, gamma 0.999 (the zoo's "
     "PPO uses it), larger batches.",
