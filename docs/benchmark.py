@@ -105,10 +105,10 @@ FINDINGS = {
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
 WHY_FEWER_SEEDS = (
-    "on this project's 2-core machine, with evaluation every 5k steps, a 1M-step run of one algorithm takes 7 to 40 "
+    "on this project's 2-core machine, with evaluation every 5k steps, a 1M-step run of one algorithm takes 9 to 32 "
     "minutes (the evaluations alone reach 2M env steps when episodes last 1000 steps; the zoo's A2C and PPO MuJoCo "
-    "entries use 1 env and make 200k and 300k gradient steps), so 3 algorithms x 5 seeds take 2 to 6 hours per env, "
-    "and no multi-core machine was lent to this task."
+    "entries use 1 env and make up to 300k gradient steps), so 3 algorithms x 5 seeds take 1 to 3 hours per env "
+    "with both cores busy, and no multi-core machine was lent to this task."
 )
 SEEDS_WANTED = {"CartPole-v1": 10}  # 5 elsewhere
 
