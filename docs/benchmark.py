@@ -100,7 +100,8 @@ FINDINGS = {
     "--envs HalfCheetah-v5` (300k steps, seed 0, training return in the last tenth of the episodes): 8 envs and lr "
     "1e-3 (37 updates) 180; 2 envs (150 updates) 736; 1 env (300 updates) 1095; 2 envs at lr 3e-3 1372. The "
     "entry takes 2 envs with lin_3e-3 (500 updates in 1M). The zoo's A2C entry (its defaults for MuJoCo) ends at "
-    "1008, its tuned PPO at 6876 (1 seed each).",
+    "1008, its tuned PPO at 6876 (1 seed each); A2C's 5k steps to 1000 is its first evaluation scoring 1159 by "
+    "chance (the next are -453 and -438).",
 }
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
