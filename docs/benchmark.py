@@ -88,9 +88,9 @@ FINDINGS = {
     "LunarLander-v3": "Goal: >= 200 at 1M: missed (2 seeds: 0.5 and -28.0). The evaluations swing widely in the "
     "first 100k steps (-3,137 to -233 on seed 0, -3,895 to 169 on seed 1), and from 450k steps to the end stay "
     "between -89 and 3 on both: a plateau, not a collapse. The cause is not measured (episode "
-    "lengths and outcomes were not recorded). One change tried on seed 0 with `docs/try_entry.py`: the Acrobot fix "
-    "(ent_coef 0.01, lin_3e-3) ended at -58.0 (the entry: 0.5). Not tried: a value baseline, gamma 0.999 (the zoo's "
-    "PPO uses it), larger batches.",
+    "lengths and outcomes were not recorded). Two changes tried on seed 0 with `docs/try_entry.py`: the Acrobot "
+    "fix (ent_coef 0.01, lin_3e-3) ended at -58.0, a value baseline at -30.2 (the entry: 0.5). Not tried: gamma "
+    "0.999 (the zoo's PPO uses it), larger batches.",
     "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds (first 950 at 45k, 45k and 70k). After reaching "
     "950, 4 of 572 evaluations fell below 1000 (lowest 905.5, seed 1). The entry (VecNormalize, value baseline, "
     "log_std_init -1, 64x64, lr 1e-3, 8 envs) is the first one tried. Tianshou's REINFORCE also reaches 1000.",
