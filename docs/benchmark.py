@@ -122,42 +122,63 @@ PEERS = {
 }
 
 
-def zoo_conf_file(algo: str, env_id: str, folder: Path) -> str | None:
-    """A conf file holding the zoo's entry of the aliased env id under ``env_id``, or None if none is needed."""
+def zoo_alias_entry(algo: str, env_id: str) -> dict | None:
+    """The zoo's entry of the aliased env id, for an env id the zoo lacks, or None if none is needed."""
     if (algo, env_id) not in ZOO_ALIASES:
         return None
     import rl_zoo3
 
     with open(Path(rl_zoo3.__file__).parent / "hyperparams" / f"{algo}.yml") as file:
-        entries = yaml.safe_load(file)
-    path = folder / f"{algo}_{env_id}.yml"
-    with open(path, "w") as file:
-        yaml.safe_dump({env_id: entries[ZOO_ALIASES[(algo, env_id)]]}, file)
-    return str(path)
+        return yaml.safe_load(file)[ZOO_ALIASES[(algo, env_id)]]
 
 
-def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
-    """Train one agent with the zoo's CLI; save its evaluations as CSV; return the wall-clock time."""
+def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """
+    Train one agent with the zoo's CLI and the benchmark's protocol.
+
+    :param algo: reinforce, a2c or ppo
+    :param env_id: One of ``ENVS``
+    :param seed: The zoo's --seed
+    :param threads: Torch threads
+    :param entry: A zoo entry to use instead of the default one (the shipped reinforce.yml, or the zoo's own
+        A2C/PPO entry; ``ZOO_ALIASES`` for ids the zoo lacks)
+    :return: The evaluation steps, the mean evaluation return at each, and the wall-clock time in seconds
+    """
     budget = ENVS[env_id][0]
+    if entry is None:
+        entry = zoo_alias_entry(algo, env_id)
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", algo, "--env", env_id]
         command += ["--seed", str(seed), "-n", str(budget), "-f", tmp, "--vec-env", "dummy"]
         command += ["--eval-freq", str(EVAL_FREQ), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", "1"]
         command += ["--num-threads", str(threads), "--log-interval", "-2"]
-        conf_file = zoo_conf_file(algo, env_id, Path(tmp))
-        if conf_file:
-            command += ["--conf-file", conf_file]
+        if entry is not None:
+            conf_file = Path(tmp) / f"{algo}_{env_id}.yml"
+            conf_file.write_text(yaml.safe_dump({env_id: entry}))
+            command += ["--conf-file", str(conf_file)]
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         wall_clock = time.perf_counter() - start
         evaluations = np.load(next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")))
+    return evaluations["timesteps"], evaluations["results"].mean(axis=1), wall_clock
+
+
+def first_hit(steps: np.ndarray, returns: np.ndarray, threshold: float) -> float | None:
+    """The first evaluation step at which the mean return reached the threshold, or None."""
+    reached = np.flatnonzero(returns >= threshold)
+    return float(steps[reached[0]]) if len(reached) else None
+
+
+def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
+    """Train one agent; save its evaluations as CSV; return the wall-clock time."""
+    steps, returns, wall_clock = train(algo, env_id, seed, threads)
     out = DATA / env_id / f"{algo}_seed{seed}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["timesteps", "mean_return"])
-        for step, returns in zip(evaluations["timesteps"], evaluations["results"], strict=True):
-            writer.writerow([int(step), f"{float(np.mean(returns)):.2f}"])
+        for step, mean_return in zip(steps, returns, strict=True):
+            writer.writerow([int(step), f"{float(mean_return):.2f}"])
     return wall_clock
 
 
@@ -195,7 +216,7 @@ def run(args: argparse.Namespace) -> None:
         record_wall_clock(*spec, seconds)
         print(f"{spec[1]} {spec[0]} seed {spec[2]}: {seconds:.0f} s", flush=True)
 
-    # Threads only wait on the training subprocesses; record_wall_clock runs under the GIL, one at a time
+    # Threads only wait on the training subprocesses; record_wall_clock's lock serialises their writes
     with ThreadPoolExecutor(args.workers) as pool:
         list(pool.map(job, jobs))
 
@@ -217,35 +238,28 @@ def wall_clocks() -> dict[tuple[str, str], list[float]]:
     return times
 
 
-def summarise(env_id: str, algo: str) -> dict | None:
-    curves = load_curves(env_id, algo)
+def summarise(curves: dict[int, tuple[np.ndarray, np.ndarray]], threshold: float) -> dict | None:
+    """Final return (mean, std over seeds), and the seeds reaching the threshold and their median first step."""
     if not curves:
         return None
-    threshold = ENVS[env_id][1]
     finals = [returns[-1] for _, returns in curves.values()]
-    hits = []
-    for steps, returns in curves.values():
-        reached = np.flatnonzero(returns >= threshold)
-        if len(reached):
-            hits.append(steps[reached[0]])
+    hits = [hit for steps, returns in curves.values() if (hit := first_hit(steps, returns, threshold)) is not None]
     return {
         "seeds": len(curves),
         "final": (float(np.mean(finals)), float(np.std(finals))),
         "hits": len(hits),
         "median_hit": float(np.median(hits)) if hits else None,
-        "budget": int(max(steps[-1] for steps, _ in curves.values())),
     }
 
 
-def plot(env_id: str, path: Path) -> None:
+def plot(env_id: str, curves_by_algo: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for algo in ALGOS:
-        curves = load_curves(env_id, algo)
+    for algo, curves in curves_by_algo.items():
         if not curves:
             continue
         length = min(len(steps) for steps, _ in curves.values())
@@ -288,7 +302,8 @@ def report(args: argparse.Namespace) -> None:
         "Retrain: `python docs/benchmark.py run --envs ENV --seeds N --workers 2`.",
         "",
     ]
-    summaries = {env_id: {algo: summarise(env_id, algo) for algo in ALGOS} for env_id in ENVS}
+    curves = {env_id: {algo: load_curves(env_id, algo) for algo in ALGOS} for env_id in ENVS}
+    summaries = {env_id: {algo: summarise(curves[env_id][algo], ENVS[env_id][1]) for algo in ALGOS} for env_id in ENVS}
     lines += [
         "## Summary",
         "",
@@ -316,7 +331,7 @@ def report(args: argparse.Namespace) -> None:
             lines += [f"## {env_id}", "", f"Not run yet (budget {budget:,} steps): {WHY_FEWER_SEEDS}", ""]
             continue
         png = DOCS / "benchmark" / f"{env_id}.png"
-        plot(env_id, png)
+        plot(env_id, curves[env_id], png)
         lines += [f"## {env_id}", "", f"Budget {budget:,} steps, threshold {threshold}.", ""]
         lines += ["| algo | seeds | final return | steps to threshold (median) | seeds reaching it | wall-clock (s) |"]
         lines += ["|---|---|---|---|---|---|"]

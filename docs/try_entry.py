@@ -16,34 +16,23 @@ are filled in when the entry leaves them out.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import ENVS, EVAL_EPISODES, EVAL_FREQ
+from benchmark import ENVS, first_hit, train
 
 
-def run_seed(env_id: str, entry: dict, seed: int) -> tuple[float, int | None]:
+def run_seed(env_id: str, entry: dict, seed: int) -> tuple[float, float | None]:
     """Train one seed; return its final evaluation and the first step at which it reached the threshold."""
     budget, threshold = ENVS[env_id]
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "entry.yml"
-        conf.write_text(yaml.safe_dump({env_id: {"n_timesteps": budget, "policy": "MlpPolicy", **entry}}))
-        command = [sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", "reinforce", "--env", env_id]
-        command += ["--seed", str(seed), "-n", str(budget), "-f", tmp, "--vec-env", "dummy", "--conf-file", str(conf)]
-        command += ["--eval-freq", str(EVAL_FREQ), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", "1"]
-        command += ["--num-threads", "1", "--log-interval", "-2"]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        evaluations = np.load(next(Path(tmp).glob(f"reinforce/{env_id}_*/evaluations.npz")))
-    steps, returns = evaluations["timesteps"], evaluations["results"].mean(axis=1)
-    reached = np.flatnonzero(returns >= threshold)
-    return float(returns[-1]), int(steps[reached[0]]) if len(reached) else None
+    steps, returns, _ = train(
+        "reinforce", env_id, seed, threads=1, entry={"n_timesteps": budget, "policy": "MlpPolicy", **entry}
+    )
+    return float(returns[-1]), first_hit(steps, returns, threshold)
 
 
 def main() -> None:
