@@ -14,7 +14,7 @@ from torch.nn import functional as F
 from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
-from sb3_reinforce.utils import check_range
+from sb3_reinforce.utils import check_bool, check_range
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 
@@ -42,8 +42,11 @@ class REINFORCE(OnPolicyAlgorithm):
     :param env: The environment to learn from (if registered in Gym, can be str)
     :param learning_rate: The learning rate, it can be a function
         of the current progress remaining (from 1 to 0). Must be > 0
-    :param n_steps: Number of steps per env during which new episodes join a rollout (>= 1). A rollout
-        holds every episode that starts in that window, run to its end, so it may be longer
+    :param n_steps: Number of steps per env during which new episodes join a rollout (an integer >= 1). A rollout
+        holds every episode that starts in that window, run to its end, so it lasts from ``n_steps`` up to
+        ``n_steps - 1 + L`` steps per env, L being the longest episode (and never more than ``max_rollout_steps``).
+        ``learn(total_timesteps)`` stops after the rollout that reaches ``total_timesteps``, so it may run past it
+        by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation, >= 0
     :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
@@ -113,12 +116,22 @@ class REINFORCE(OnPolicyAlgorithm):
     ):
         if not callable(learning_rate):
             check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
-        check_range("n_steps", n_steps, low=1)
+        check_range("n_steps", n_steps, low=1, integer=True)
         check_range("gamma", gamma, low=0.0, high=1.0)
         check_range("ent_coef", ent_coef, low=0.0)
         check_range("vf_coef", vf_coef, low=0.0)
         check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
-        check_range("max_rollout_steps", max_rollout_steps, low=n_steps)
+        check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
+        check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
+        check_range("stats_window_size", stats_window_size, low=1, integer=True)
+        for name, flag in (
+            ("normalize_advantage", normalize_advantage),
+            ("use_gamma_t", use_gamma_t),
+            ("bootstrap_truncated", bootstrap_truncated),
+            ("reset_between_rollouts", reset_between_rollouts),
+            ("use_sde", use_sde),
+        ):
+            check_bool(name, flag)
         if baseline not in BASELINES:
             raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
         if bootstrap_truncated and baseline != "value":
@@ -169,6 +182,17 @@ class REINFORCE(OnPolicyAlgorithm):
             self.rollout_buffer_class = ReinforceRolloutBuffer
         self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
         super()._setup_model()
+
+    def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
+        """
+        Progress remaining, from 1 to 0, as in SB3, but never below 0. A rollout runs its episodes to their end,
+        so ``num_timesteps`` can pass ``total_timesteps`` by many steps, and an unclamped linear schedule (the
+        RL Zoo's ``lin_``) would give the last update a negative learning rate: a step up the loss.
+
+        :param num_timesteps: current number of timesteps
+        :param total_timesteps: the ``total_timesteps`` of ``learn()``
+        """
+        super()._update_current_progress_remaining(min(num_timesteps, total_timesteps), total_timesteps)
 
     def collect_rollouts(
         self,
@@ -252,14 +276,17 @@ class REINFORCE(OnPolicyAlgorithm):
 
     def _env_actions(self, actions: np.ndarray) -> np.ndarray:
         """
-        The actions to send to the env, as SB3's collect_rollouts makes them: Box actions are unscaled
-        (squashed gSDE) or clipped to the bounds; the buffer keeps the sampled, unclipped ones.
+        The actions to send to the env, as SB3's collect_rollouts makes them: Box actions are reshaped to the
+        action space's shape (the policy samples them flat), then unscaled (squashed gSDE) or clipped to the
+        bounds; the buffer keeps the sampled, unclipped ones.
 
         :param actions: Actions sampled from the policy
         :return: Actions within the env's action space
         """
         if not isinstance(self.action_space, spaces.Box):
             return actions
+        # The policy samples flat actions; the env wants the space's shape (SB3's policy.forward reshapes too)
+        actions = actions.reshape((-1, *self.action_space.shape))
         if self.policy.squash_output:
             return self.policy.unscale_action(actions)
         return np.clip(actions, self.action_space.low, self.action_space.high)

@@ -1,19 +1,30 @@
-"""Small helpers shared by the package."""
+"""Small helpers shared by the package: checks of the hyperparameters' types and ranges."""
 
 import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def _describe(name: str, value: Any) -> str:
+    return f"{name}={value!r} ({type(value).__name__})"
 
 
 def check_range(
     name: str,
-    value: float,
+    value: Any,
     low: float = -math.inf,
     high: float = math.inf,
     low_inclusive: bool = True,
     high_inclusive: bool = True,
+    integer: bool = False,
 ) -> None:
     """
-    Raise a ``ValueError`` naming the parameter, its value and the accepted range
-    when ``value`` lies outside ``[low, high]`` (bounds open or closed as asked) or is NaN.
+    Raise a ``ValueError`` naming the parameter, its value and the accepted range when ``value`` is not
+    a number (or not an integer, with ``integer``), or lies outside ``[low, high]`` (bounds open or closed
+    as asked), or is NaN. Booleans and strings are not numbers here, even where Python or numpy would
+    accept them (``n_steps=True``, ``gamma="0.99"``).
 
     :param name: Name of the parameter, as the user typed it
     :param value: Value to check
@@ -21,10 +32,27 @@ def check_range(
     :param high: Upper bound of the accepted range
     :param low_inclusive: Whether ``low`` itself is accepted
     :param high_inclusive: Whether ``high`` itself is accepted
+    :param integer: Whether the value must be an integer (Python's ``int`` or a numpy integer)
     """
+    left = "[" if low_inclusive else "("
+    right = "]" if high_inclusive else ")"
+    kind = "an integer" if integer else "a number"
+    expected = f"{name} must be {kind} in {left}{low}, {high}{right}"
+    wanted_type = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, wanted_type):
+        raise ValueError(f"{expected}, got {_describe(name, value)}")
     above_low = value >= low if low_inclusive else value > low
     below_high = value <= high if high_inclusive else value < high
     if not (above_low and below_high):  # also catches NaN
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
         raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {name}={value!r}")
+
+
+def check_bool(name: str, value: Any) -> None:
+    """
+    Raise a ``ValueError`` naming the parameter when ``value`` is not a boolean (``True``/``False`` or a numpy bool).
+
+    :param name: Name of the parameter, as the user typed it
+    :param value: Value to check
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {_describe(name, value)}")

@@ -129,3 +129,40 @@ class ScriptedEnv(gym.Env):
         ended = self.step_idx >= self.lengths[self.episode % len(self.lengths)]
         obs = np.array([self.step_idx], dtype=np.float32)
         return obs, reward, ended and not self.truncate, ended and self.truncate, {}
+
+
+class BoxActionEnv(gym.Env):
+    """
+    An env with a Box action space of any shape, which raises if an action has another shape or leaves the
+    bounds: REINFORCE must hand the env actions shaped and clipped (or unscaled) as SB3 does.
+    The reward is minus the squared distance of the action to ``TARGET`` times the observation.
+
+    :param shape: Shape of the action space
+    :param ep_length: Steps per episode
+    """
+
+    TARGET = 0.5
+
+    def __init__(self, shape: tuple[int, ...] = (2, 2), ep_length: int = 10):
+        self.observation_space = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=shape, dtype=np.float32)
+        self.ep_length = ep_length
+        self.steps = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.steps = 0
+        return self._observation(), {}
+
+    def _observation(self) -> np.ndarray:
+        return self.np_random.uniform(-1.0, 1.0, size=3).astype(np.float32)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        action = np.asarray(action)
+        if action.shape != self.action_space.shape:
+            raise ValueError(f"action of shape {action.shape}, expected {self.action_space.shape}")
+        if not (np.all(action >= self.action_space.low) and np.all(action <= self.action_space.high)):
+            raise ValueError(f"action {action} out of bounds")
+        self.steps += 1
+        reward = -float(np.sum((action - self.TARGET) ** 2))
+        return self._observation(), reward, False, self.steps >= self.ep_length, {}

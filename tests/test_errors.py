@@ -1,6 +1,7 @@
 """Bad hyperparameters, unsupported spaces and envs that never end get clear errors."""
 
 import gymnasium as gym
+import numpy as np
 import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
@@ -24,11 +25,30 @@ from tests.envs import NeverEndingEnv
         ({"n_steps": 8, "max_rollout_steps": 4}, r"max_rollout_steps must be in \[8, inf\]"),
         ({"baseline": "critic"}, r"baseline must be one of \('none', 'value'\), got baseline='critic'"),
         ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
+        # Values of the wrong type get the same message, naming the parameter, not numpy's bare TypeError
+        ({"n_steps": 2.5}, r"n_steps must be an integer in \[1, inf\], got n_steps=2.5 \(float\)"),
+        ({"n_steps": "16"}, r"n_steps must be an integer in \[1, inf\], got n_steps='16' \(str\)"),
+        ({"n_steps": True}, r"n_steps must be an integer in \[1, inf\], got n_steps=True \(bool\)"),
+        ({"n_steps": None}, r"n_steps must be an integer in \[1, inf\], got n_steps=None \(NoneType\)"),
+        ({"max_rollout_steps": 1e5}, r"max_rollout_steps must be an integer in \[16, inf\], got max_rollout_steps=100000.0"),
+        ({"gamma": "0.99"}, r"gamma must be a number in \[0.0, 1.0\], got gamma='0.99' \(str\)"),
+        ({"learning_rate": "3e-3"}, r"learning_rate must be a number in \(0.0, inf\], got learning_rate='3e-3' \(str\)"),
+        ({"ent_coef": [0.01]}, r"ent_coef must be a number in \[0.0, inf\], got ent_coef=\[0.01\] \(list\)"),
+        ({"sde_sample_freq": 2.0}, r"sde_sample_freq must be an integer in \[-1, inf\], got sde_sample_freq=2.0"),
+        ({"stats_window_size": 0}, r"stats_window_size must be in \[1, inf\], got stats_window_size=0"),
+        ({"normalize_advantage": "False"}, r"normalize_advantage must be True or False, got normalize_advantage='False'"),
+        ({"use_gamma_t": 1}, r"use_gamma_t must be True or False, got use_gamma_t=1 \(int\)"),
+        ({"use_sde": None}, r"use_sde must be True or False, got use_sde=None"),
     ],
 )
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         REINFORCE("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"n_steps": np.int64(8), "gamma": np.float32(0.9)}, {"learning_rate": 1, "gamma": 1}])
+def test_numpy_and_integer_values_are_accepted(kwargs):
+    REINFORCE("MlpPolicy", "CartPole-v1", **kwargs)
 
 
 def test_never_ending_env_raises_instead_of_hanging():

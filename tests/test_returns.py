@@ -139,3 +139,30 @@ def test_buffer_grows_past_initial_size():
     assert buffer.buffer_size >= 80
     np.testing.assert_allclose(buffer.returns[:80, 0], reward_to_go(80, 1.0))
     np.testing.assert_array_equal(buffer.trainable[:80, 0], True)
+
+
+def test_learn_runs_past_total_timesteps_by_whole_episodes():
+    # 10-step episodes, n_steps=4: each rollout holds one whole episode per env, 10 steps x 2 envs.
+    # learn(64) stops after the rollout that reaches 64: 4 rollouts, 80 steps (A2C would stop at 64).
+    model = make_model([[10], [10]])
+    model.learn(64)
+    assert model.num_timesteps == 80
+
+
+def test_rollout_length_bound_is_reached():
+    # Episodes of 3 then 10 steps, n_steps=4: the second episode starts at step 3, the last step at which an
+    # episode may join, and runs to step 12. The rollout lasts n_steps - 1 + L = 4 - 1 + 10 = 13 steps per env,
+    # the bound that the docstring of n_steps states, so learn(1) collects n_envs * 13 steps.
+    model = make_model([[3, 10], [3, 10]])
+    model.learn(1)
+    assert model.num_timesteps == 2 * (4 - 1 + 10)
+
+
+def test_learning_rate_schedule_never_goes_negative():
+    # The last rollout ends at 80 steps, past learn(64): SB3's progress remaining would be 1 - 80/64 < 0,
+    # and a linear schedule a negative learning rate. It is clamped at 0.
+    model = make_model([[10], [10]], learning_rate=lambda progress_remaining: 1e-3 * progress_remaining)
+    model.learn(64)
+    assert model.num_timesteps == 80
+    assert model.logger.name_to_value["train/learning_rate"] == 0.0
+    assert model.policy.optimizer.param_groups[0]["lr"] == 0.0

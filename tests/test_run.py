@@ -15,6 +15,7 @@ from stable_baselines3.common.envs import (
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE
+from tests.envs import BoxActionEnv
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,28 @@ def test_subproc_vec_env():
     model.learn(300)
     env.close()
     assert model.num_timesteps >= 300
+
+
+@pytest.mark.parametrize("shape", [(1,), (3,), (2, 2), (2, 1, 3)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"use_sde": True}, {"use_sde": True, "policy_kwargs": {"squash_output": True}}],
+    ids=["gaussian", "gsde", "gsde-squashed"],
+)
+def test_box_action_shapes(tmp_path, shape, kwargs):
+    """Box actions of every shape reach the env shaped and within bounds (BoxActionEnv raises otherwise),
+    in training, in predict() and after save/load, as SB3 handles them."""
+    env = make_vec_env(lambda: BoxActionEnv(shape), n_envs=2, seed=0)
+    model = REINFORCE("MlpPolicy", env, n_steps=8, seed=0, **kwargs)
+    model.learn(100)
+    assert model.logger.name_to_value["train/n_updates"] >= 1
+    assert model.rollout_buffer.actions.shape[1:] == (2, int(np.prod(shape)))
+    obs = env.reset()
+    for deterministic in (True, False):
+        action, _ = model.predict(obs, deterministic=deterministic)
+        assert action.shape == (2, *shape)
+        assert all(env.action_space.contains(a) for a in action)
+    model.save(tmp_path / "model.zip")
+    loaded = REINFORCE.load(tmp_path / "model.zip", env=env)
+    np.testing.assert_array_equal(loaded.predict(obs, deterministic=True)[0], model.predict(obs, deterministic=True)[0])
+    loaded.learn(50)

@@ -333,6 +333,12 @@ def test_every_shipped_entry_builds_a_model(entry, tmp_path, monkeypatch):
     for key in ("n_steps", "gamma", "baseline", "normalize_advantage", "ent_coef", "use_sde"):
         if key in shipped:
             assert getattr(model, key) == shipped[key], key
+    if entry == "atari":
+        # The AtariWrapper's 84x84 frames, stacked 4 deep, channel-first for the CnnPolicy; one whole rollout trains
+        assert model.observation_space.shape == (4, 84, 84)
+        model.learn(1)
+        assert model.logger.name_to_value["train/n_updates"] == 1
+        assert model.logger.name_to_value["rollout/batch_episodes"] >= model.n_envs
     model.env.close()
 
 
