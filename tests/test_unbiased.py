@@ -27,6 +27,15 @@ N_STEPS = 4
 N_ROLLOUTS = 2000
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # Tiny networks: one thread is faster, and much faster on a loaded machine
+    n_threads = th.get_num_threads()
+    th.set_num_threads(1)
+    yield
+    th.set_num_threads(n_threads)
+
+
 def make_model(gamma: float, use_gamma_t: bool, baseline: str, reset_between_rollouts: bool) -> REINFORCE:
     env = make_vec_env(ChainMDP, n_envs=N_ENVS, seed=0, env_kwargs={"horizon": HORIZON})
     model = REINFORCE(
