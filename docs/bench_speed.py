@@ -1,7 +1,8 @@
 """
-Speed benchmark: environment steps per second on CartPole-v1, 8 envs (DummyVecEnv), n_steps=64,
-the default 64x64 networks, on the CPU. Measures, in one run:
+Speed benchmark: environment steps per second, 8 envs (DummyVecEnv), n_steps=64, the default 64x64 networks,
+on the CPU. Measures, in one run:
 
+On CartPole-v1 (``--suite unmasked``):
 - REINFORCE (this package), with the share of its time spent in ``train()``;
 - SB3's A2C with the same n_steps and network;
 - the floor: actor-only action sampling (SB3's ``policy.get_distribution(obs).get_actions()``) plus
@@ -10,7 +11,17 @@ the default 64x64 networks, on the CPU. Measures, in one run:
   collection uses: it skips building ``torch.distributions`` objects);
 - for reference, SB3's actor-and-critic forward (``policy(obs)``) plus ``env.step``.
 
-Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1]
+With invalid-action masks (``--suite masked``), on sb3-contrib's ``InvalidActionEnvDiscrete(dim=20,
+n_invalid_actions=10)`` (the env of its masking tests: 20 actions, 10 of them invalid at each step, 100-step
+episodes), each step also asking the envs for their masks (``get_action_masks``):
+- MaskableREINFORCE, with the share of its time spent in ``train()``;
+- sb3-contrib's MaskablePPO with the same n_steps and network, and one gradient step per rollout
+  (``n_epochs=1``, ``batch_size=n_steps * n_envs``), as A2C and REINFORCE;
+- the masked floor: the masks, actor-only masked sampling (sb3-contrib's
+  ``policy.get_distribution(obs, action_masks).get_actions()``) and ``env.step``;
+- the same floor with this package's sampler (``sample_actions(policy, obs, action_masks)``).
+
+Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1] [--suite all|unmasked|masked]
 """
 
 import argparse
@@ -19,20 +30,28 @@ import time
 
 import numpy as np
 import torch as th
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.envs import InvalidActionEnvDiscrete
+from sb3_contrib.common.maskable.utils import get_action_masks
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import obs_as_tensor
 
-from sb3_reinforce import REINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE
 from sb3_reinforce.sampling import sample_actions
 
 ENV_ID, N_ENVS, N_STEPS = "CartPole-v1", 8, 64
+MASKED_ENV_NAME = "InvalidActionEnvDiscrete(dim=20, n_invalid_actions=10)"
 
 
-def time_learn(algo: type, steps: int, seed: int) -> tuple[float, float]:
+def make_masked_env() -> InvalidActionEnvDiscrete:
+    return InvalidActionEnvDiscrete(dim=20, n_invalid_actions=10)
+
+
+def time_learn(algo: type, steps: int, seed: int, env_id=ENV_ID, **kwargs) -> tuple[float, float]:
     """Steps per second of ``algo.learn(steps)``, and the share of the time spent in ``train()``."""
-    env = make_vec_env(ENV_ID, n_envs=N_ENVS, seed=seed)
-    model = algo("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu")
+    env = make_vec_env(env_id, n_envs=N_ENVS, seed=seed)
+    model = algo("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu", **kwargs)
     train_time = 0.0
     train = model.train
 
@@ -69,14 +88,26 @@ def time_loop(steps: int, seed: int, sampler: str) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=100_000, help="environment steps per measurement")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements per entry (the median is reported)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (th.set_num_threads)")
-    args = parser.parse_args()
-    th.set_num_threads(args.threads)
+def time_masked_loop(steps: int, seed: int, sampler: str) -> float:
+    """Steps per second of a bare masked loop: the envs' masks, masked sampling from a fresh policy, ``env.step``."""
+    env = make_vec_env(make_masked_env, n_envs=N_ENVS, seed=seed)
+    policy = MaskableREINFORCE("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
+    policy.set_training_mode(False)
+    obs = env.reset()
+    start = time.perf_counter()
+    for _ in range(steps // N_ENVS):
+        action_masks = get_action_masks(env)
+        with th.no_grad():
+            obs_tensor = obs_as_tensor(obs, policy.device)
+            if sampler == "sb3-contrib":
+                actions = policy.get_distribution(obs_tensor, action_masks=action_masks).get_actions()
+            else:
+                actions = sample_actions(policy, obs_tensor, action_masks)
+        obs, _, _, _ = env.step(actions.cpu().numpy())
+    return steps / (time.perf_counter() - start)
 
+
+def run_unmasked(args: argparse.Namespace) -> None:
     names = ["REINFORCE", "REINFORCE train share", "A2C", "floor", "floor (fast sampler)", "actor+critic"]
     results: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(args.repeats):  # interleaved, so that drifts in machine load hit every entry alike
@@ -100,6 +131,55 @@ def main() -> None:
     print(f"REINFORCE / floor: {median['REINFORCE'] / median['floor']:.0%}")
     print(f"REINFORCE / floor (fast sampler): {median['REINFORCE'] / median['floor (fast sampler)']:.0%}")
     print(f"REINFORCE time in train(): {median['REINFORCE train share']:.1%}")
+
+
+def run_masked(args: argparse.Namespace) -> None:
+    names = ["MaskableREINFORCE", "MaskableREINFORCE train share", "MaskablePPO", "MaskablePPO train share"]
+    names += ["masked floor", "masked floor (fast sampler)"]
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(args.repeats):  # interleaved, as above
+        fps, share = time_learn(MaskableREINFORCE, args.steps, seed=repeat, env_id=make_masked_env)
+        results["MaskableREINFORCE"].append(fps)
+        results["MaskableREINFORCE train share"].append(share)
+        # One gradient step per rollout, as A2C and REINFORCE
+        fps, share = time_learn(
+            MaskablePPO, args.steps, seed=repeat, env_id=make_masked_env, n_epochs=1, batch_size=N_STEPS * N_ENVS
+        )
+        results["MaskablePPO"].append(fps)
+        results["MaskablePPO train share"].append(share)
+        results["masked floor"].append(time_masked_loop(args.steps, seed=repeat, sampler="sb3-contrib"))
+        results["masked floor (fast sampler)"].append(time_masked_loop(args.steps, seed=repeat, sampler="fast"))
+
+    median = {name: float(np.median(values)) for name, values in results.items()}
+    print(f"# {MASKED_ENV_NAME}, {N_ENVS} envs, n_steps={N_STEPS}, {args.steps} steps x {args.repeats} repeats (median),")
+    print(f"# torch {th.__version__}, {args.threads} thread(s), {platform.processor() or platform.machine()}")
+    print("| measurement | env steps/s |")
+    print("|---|---|")
+    for name in ("MaskableREINFORCE", "MaskablePPO", "masked floor", "masked floor (fast sampler)"):
+        print(f"| {name} | {median[name]:,.0f} |")
+    print()
+    print(f"MaskableREINFORCE / MaskablePPO:  {median['MaskableREINFORCE'] / median['MaskablePPO']:.2f}x")
+    print(f"MaskableREINFORCE / masked floor: {median['MaskableREINFORCE'] / median['masked floor']:.0%}")
+    fast_floor = median["masked floor (fast sampler)"]
+    print(f"MaskableREINFORCE / masked floor (fast sampler): {median['MaskableREINFORCE'] / fast_floor:.0%}")
+    print(f"MaskableREINFORCE time in train(): {median['MaskableREINFORCE train share']:.1%}")
+    print(f"MaskablePPO time in train(): {median['MaskablePPO train share']:.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=100_000, help="environment steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per entry (the median is reported)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (th.set_num_threads)")
+    parser.add_argument("--suite", choices=["all", "unmasked", "masked"], default="all", help="which entries to measure")
+    args = parser.parse_args()
+    th.set_num_threads(args.threads)
+    if args.suite in ("all", "unmasked"):
+        run_unmasked(args)
+    if args.suite == "all":
+        print()
+    if args.suite in ("all", "masked"):
+        run_masked(args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.reinforce import REINFORCE
+from sb3_reinforce.reinforce_mask import MaskableREINFORCE
 
 __version__ = "0.1.0"
 
-__all__ = ["REINFORCE", "CnnPolicy", "MlpPolicy", "MultiInputPolicy", "__version__"]
+__all__ = ["REINFORCE", "CnnPolicy", "MaskableREINFORCE", "MlpPolicy", "MultiInputPolicy", "__version__"]

@@ -6,7 +6,7 @@ from gymnasium import spaces
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
-from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
 from stable_baselines3.common.utils import explained_variance, obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
@@ -241,7 +241,7 @@ class REINFORCE(OnPolicyAlgorithm):
 
             with th.no_grad():
                 obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
-                actions = sample_actions(self.policy, obs_tensor).cpu().numpy()
+                actions, step_data = self._sample_actions(env, obs_tensor)
 
             new_obs, rewards, dones, infos = env.step(self._env_actions(actions))
             self.num_timesteps += env.num_envs
@@ -254,7 +254,7 @@ class REINFORCE(OnPolicyAlgorithm):
             episode_starts = self._last_episode_starts.astype(bool)
             joined = np.where(episode_starts, n_steps < n_rollout_steps, joined)
             episode_steps = np.where(episode_starts, 0, episode_steps + 1)
-            rollout_buffer.add(self._last_obs, actions, rewards, episode_starts, joined, episode_steps)  # type: ignore[arg-type]
+            rollout_buffer.add(self._last_obs, actions, rewards, episode_starts, joined, episode_steps, **step_data)  # type: ignore[arg-type]
             if self.bootstrap_truncated:
                 self._add_truncation_values(rollout_buffer, infos, dones & joined)
 
@@ -273,6 +273,28 @@ class REINFORCE(OnPolicyAlgorithm):
         callback.update_locals(locals())
         callback.on_rollout_end()
         return True
+
+    def _sample_actions(self, env: VecEnv, obs_tensor: PyTorchObs) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        Sample the actions of one step from the actor alone (``sampling.sample_actions``).
+        A hook for subclasses that sample differently (MaskableREINFORCE applies the env's action masks).
+
+        :param env: The training environment, before the step
+        :param obs_tensor: Its current observations, as tensors
+        :return: The actions, and any per-step data that ``rollout_buffer.add`` stores with them
+            (as keyword arguments; none here)
+        """
+        return sample_actions(self.policy, obs_tensor).cpu().numpy(), {}
+
+    def _distribution_kwargs(self, rollout_data: ReinforceRolloutBufferSamples) -> dict[str, Any]:
+        """
+        Extra keyword arguments for the policy's ``evaluate_actions`` and ``get_distribution`` in the loss.
+        A hook for subclasses (MaskableREINFORCE passes the stored action masks); none here.
+
+        :param rollout_data: The trainable steps of a rollout
+        :return: The keyword arguments
+        """
+        return {}
 
     def _env_actions(self, actions: np.ndarray) -> np.ndarray:
         """
@@ -348,7 +370,9 @@ class REINFORCE(OnPolicyAlgorithm):
         logs: dict[str, float] = {"return_mean": returns.mean().item()}
 
         if self.baseline == "value":
-            values, log_prob, entropy = self.policy.evaluate_actions(rollout_data.observations, actions)
+            values, log_prob, entropy = self.policy.evaluate_actions(
+                rollout_data.observations, actions, **self._distribution_kwargs(rollout_data)
+            )
             values = values.flatten()
             # b(s_t) = V(s_t), detached: the baseline must not receive the policy-gradient term
             advantages = returns - values.detach()
@@ -357,7 +381,7 @@ class REINFORCE(OnPolicyAlgorithm):
             logs["value_loss"] = value_loss.item()
             logs["explained_variance"] = float(explained_variance(values.detach().cpu().numpy(), returns.cpu().numpy()))
         else:
-            distribution = self.policy.get_distribution(rollout_data.observations)
+            distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
             log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
             advantages = returns
             value_loss = th.zeros((), device=self.device)

@@ -166,3 +166,102 @@ class BoxActionEnv(gym.Env):
         self.steps += 1
         reward = -float(np.sum((action - self.TARGET) ** 2))
         return self._observation(), reward, False, self.steps >= self.ep_length, {}
+
+
+class MaskedChainMDP(ChainMDP):
+    """
+    ``ChainMDP`` with a third action and invalid-action masks that change the exact gradient.
+
+    Action 2 jumps two states right w.p. 0.5 (else stays). ``MASKS[s]`` gives the valid actions of state s:
+    in state 0 moving left is invalid, in state 1 jumping is; state 2 allows all three. The policy is the
+    masked softmax, so ``exact_return`` takes its (masked) probabilities. Stepping with an invalid action raises.
+
+    :param horizon: Steps after which the episode is truncated
+    """
+
+    N_ACTIONS = 3
+    MASKS = np.array([[False, True, True], [True, True, False], [True, True, True], [True, True, True]])
+
+    def __init__(self, horizon: int = 12):
+        super().__init__(horizon)
+        self.action_space = spaces.Discrete(self.N_ACTIONS)
+
+    @classmethod
+    def transitions(cls) -> np.ndarray:
+        """P[s, a, s'], with the terminal state absorbing."""
+        p = np.zeros((cls.N_STATES, cls.N_ACTIONS, cls.N_STATES))
+        p[:, :2] = super().transitions()
+        for s in range(cls.TERMINAL):
+            p[s, 2, min(s + 2, cls.TERMINAL)] += 0.5
+            p[s, 2, s] += 0.5
+        p[cls.TERMINAL, :, cls.TERMINAL] = 1.0
+        return p
+
+    def action_masks(self) -> np.ndarray:
+        return self.MASKS[self.state]
+
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
+        if not self.MASKS[self.state, int(action)]:
+            raise InvalidActionError(f"action {action} is invalid in state {self.state}")
+        return super().step(action)
+
+
+class InvalidActionError(RuntimeError):
+    """An env was stepped with an action its mask declared invalid."""
+
+
+def flat_mask_indices(action_space: spaces.Space, action: Any) -> np.ndarray:
+    """
+    The positions, in sb3-contrib's flat mask layout, of the choices an action makes.
+
+    :param action_space: Discrete, MultiDiscrete or MultiBinary
+    :param action: An action of that space
+    :return: One index per sub-action
+    """
+    action = np.asarray(action, dtype=np.int64).reshape(-1)
+    if isinstance(action_space, spaces.Discrete):
+        return action
+    if isinstance(action_space, spaces.MultiDiscrete):
+        offsets = np.concatenate([[0], np.cumsum(action_space.nvec)[:-1]])
+        return offsets + action
+    return 2 * np.arange(len(action)) + action  # MultiBinary: two outcomes per sub-action
+
+
+class RaiseOnInvalidAction(gym.Wrapper):
+    """
+    Raises ``InvalidActionError`` when stepped with an action that the wrapped env's ``action_masks()`` forbids,
+    and records the masks of every step in ``mask_history``.
+
+    :param env: An env with an ``action_masks()`` method (or wrapped in ``ActionMasker``)
+    """
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.mask_history: list[np.ndarray] = []
+
+    def action_masks(self) -> np.ndarray:
+        return np.asarray(self.env.get_wrapper_attr("action_masks")(), dtype=bool)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        masks = self.action_masks()
+        self.mask_history.append(masks)
+        chosen = flat_mask_indices(self.action_space, action)
+        if not masks[chosen].all():
+            raise InvalidActionError(f"action {action} is invalid under the masks {masks.astype(int)}")
+        return self.env.step(action)
+
+
+class ToDictWrapper(gym.Wrapper):
+    """Puts the observation of the wrapped env in a Dict (key ``"obs"``), for ``MultiInputPolicy``."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.observation_space = spaces.Dict({"obs": env.observation_space})
+
+    def reset(self, **kwargs) -> tuple[dict, dict]:
+        obs, info = self.env.reset(**kwargs)
+        return {"obs": obs}, info
+
+    def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return {"obs": obs}, reward, terminated, truncated, info

@@ -68,13 +68,14 @@ def test_import_does_not_need_the_zoo():
 
 
 def test_register_is_idempotent_and_keeps_the_zoo_algorithms():
-    others = {name: cls for name, cls in ALGOS.items() if name != "reinforce"}
+    ours = ("reinforce", "reinforce_mask")
+    others = {name: cls for name, cls in ALGOS.items() if name not in ours}
     register()
     register()
     assert ALGOS["reinforce"] is REINFORCE
     assert HYPERPARAMS_SAMPLER["reinforce"] is sample_reinforce_params
     assert HYPERPARAMS_CONVERTER["reinforce"] is convert_reinforce_params
-    assert {name: cls for name, cls in ALGOS.items() if name != "reinforce"} == others
+    assert {name: cls for name, cls in ALGOS.items() if name not in ours} == others
     assert ALGOS["a2c"].__name__ == "A2C" and ALGOS["ppo"].__name__ == "PPO"
 
 
@@ -351,6 +352,7 @@ def test_wheel_ships_the_config(tmp_path):
     )
     (wheel,) = tmp_path.glob("sb3_reinforce-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        assert zf.read("sb3_reinforce/zoo/reinforce.yml") == (REPO / "zoo_configs" / "reinforce.yml").read_bytes()
+        for config in ("reinforce.yml", "reinforce_mask.yml"):
+            assert zf.read(f"sb3_reinforce/zoo/{config}") == (REPO / "zoo_configs" / config).read_bytes()
         entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
         assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()

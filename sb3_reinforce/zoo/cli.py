@@ -1,13 +1,15 @@
 """
-Command line: the RL Zoo's scripts with REINFORCE registered, so ``--algo reinforce`` sits beside the zoo's own.
+Command line: the RL Zoo's scripts with REINFORCE and MaskableREINFORCE registered, so ``--algo reinforce`` and
+``--algo reinforce_mask`` sit beside the zoo's own.
 
     python -m sb3_reinforce.zoo train --algo reinforce --env CartPole-v1      # or: sb3-reinforce-zoo train ...
+    python -m sb3_reinforce.zoo train --algo reinforce_mask --env InvalidActionEnvDiscrete-v0
     python -m sb3_reinforce.zoo train --algo ppo --env CartPole-v1            # the zoo's PPO, unchanged
     python -m sb3_reinforce.zoo enjoy --algo reinforce --env CartPole-v1 -f logs/
 
 The first argument names the zoo script; every later one is that script's own flag, passed through unchanged.
-``train --algo reinforce`` without ``-conf/--conf-file`` reads the shipped ``reinforce.yml``, and checks the
-entry's keys before the zoo builds anything.
+``train --algo reinforce`` (``reinforce_mask``) without ``-conf/--conf-file`` reads the shipped ``reinforce.yml``
+(``reinforce_mask.yml``), and checks the entry's keys before the zoo builds anything.
 """
 
 import argparse
@@ -18,9 +20,8 @@ import sys
 
 import gymnasium as gym
 
-from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.zoo.config import ZooConfigError, check_hyperparams, default_config_path, load_config, select_entry
-from sb3_reinforce.zoo.registry import ALGO_NAME, register
+from sb3_reinforce.zoo.registry import ZOO_ALGOS, register
 
 CONSOLE_SCRIPT = "sb3-reinforce-zoo"
 
@@ -59,12 +60,13 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
 
 def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
     """
-    Check the entry that ``rl_zoo3.train`` will read for REINFORCE, after the ``-params`` overrides.
+    Check the entry that ``rl_zoo3.train`` will read for REINFORCE (or MaskableREINFORCE), after the ``-params``
+    overrides.
     Anything the zoo itself reports better (unknown env, missing file or entry) is left to the zoo.
 
     :param peeked: The flags read by ``_peek_train_args``
     :param config: The hyperparameter file or module
-    :raises ZooConfigError: If the entry has a key REINFORCE does not take
+    :raises ZooConfigError: If the entry has a key the algorithm does not take
     """
     import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's extra envs, as train does)
     from rl_zoo3.exp_manager import ExperimentManager
@@ -83,24 +85,24 @@ def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
     hyperparams = dict(entries[entry] or {})
     hyperparams.update(peeked.hyperparams or {})
     where = f"entry {entry!r} of {config}" + (" with the -params overrides" if peeked.hyperparams else "")
-    check_hyperparams(hyperparams, REINFORCE, where=where)
+    check_hyperparams(hyperparams, ZOO_ALGOS[peeked.algo], where=where)
 
 
 def prepare_train_args(args: list[str]) -> list[str]:
     """
-    For ``--algo reinforce``: add ``--conf-file <shipped reinforce.yml>`` unless a config is given, and check the
-    entry that will be used. Other algorithms' arguments come back unchanged.
+    For ``--algo reinforce`` (``reinforce_mask``): add ``--conf-file <shipped reinforce.yml>`` (``reinforce_mask.yml``)
+    unless a config is given, and check the entry that will be used. Other algorithms' arguments come back unchanged.
 
     :param args: The train script's arguments
     :return: The arguments to hand to ``rl_zoo3.train``
-    :raises ZooConfigError: If the REINFORCE entry has an invalid key
+    :raises ZooConfigError: If the entry has an invalid key
     """
     peeked = _peek_train_args(args)
-    if peeked.algo != ALGO_NAME:
+    if peeked.algo not in ZOO_ALGOS:
         return args
     config = peeked.conf_file
     if config is None:
-        config = str(default_config_path())
+        config = str(default_config_path(peeked.algo))
         args = [*args, "--conf-file", config]
     _check_train_config(peeked, config)
     return args

@@ -1,4 +1,4 @@
-"""REINFORCE's RL Zoo config: where the shipped ``reinforce.yml`` lies, and a check of an entry's keys."""
+"""The RL Zoo configs: where the shipped ``reinforce.yml`` and ``reinforce_mask.yml`` lie, and a check of an entry's keys."""
 
 import importlib
 import importlib.resources
@@ -8,8 +8,6 @@ from typing import Any
 
 import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
-
-CONFIG_NAME = "reinforce.yml"
 
 # Keys the zoo's ExperimentManager consumes itself; it hands every other key to the algorithm's constructor
 ZOO_KEYS = frozenset(
@@ -53,22 +51,24 @@ class ZooConfigError(ValueError):
     """A hyperparameter entry that the zoo would fail on, or pass on wrongly, to the algorithm."""
 
 
-def default_config_path() -> Path:
+def default_config_path(algo: str = "reinforce") -> Path:
     """
-    The shipped REINFORCE config: the copy inside the installed package (a wheel puts
-    ``zoo_configs/reinforce.yml`` at ``sb3_reinforce/zoo/reinforce.yml``), else the source tree's
-    ``zoo_configs/reinforce.yml`` (editable install or a checkout).
+    The shipped config of ``algo`` (``reinforce`` or ``reinforce_mask``): the copy inside the installed package
+    (a wheel puts ``zoo_configs/<algo>.yml`` at ``sb3_reinforce/zoo/<algo>.yml``), else the source tree's
+    ``zoo_configs/<algo>.yml`` (editable install or a checkout).
 
+    :param algo: The zoo's name of the algorithm
     :return: Path of the yaml file
     :raises FileNotFoundError: If neither exists
     """
-    packaged = importlib.resources.files("sb3_reinforce.zoo").joinpath(CONFIG_NAME)
+    config_name = f"{algo}.yml"
+    packaged = importlib.resources.files("sb3_reinforce.zoo").joinpath(config_name)
     if isinstance(packaged, Path) and packaged.is_file():
         return packaged
-    source = Path(__file__).resolve().parents[2] / "zoo_configs" / CONFIG_NAME
+    source = Path(__file__).resolve().parents[2] / "zoo_configs" / config_name
     if source.is_file():
         return source
-    raise FileNotFoundError(f"{CONFIG_NAME} is neither in the sb3_reinforce.zoo package nor at {source}")
+    raise FileNotFoundError(f"{config_name} is neither in the sb3_reinforce.zoo package nor at {source}")
 
 
 def load_config(config: str | Path) -> dict[str, dict[str, Any]]:

@@ -1,11 +1,15 @@
-"""Registration of REINFORCE in the RL Zoo's tables of algorithms, Optuna samplers and converters."""
+"""Registration of REINFORCE and MaskableREINFORCE in the RL Zoo's tables of algorithms, Optuna samplers and converters."""
 
 from typing import Any
 
 from sb3_reinforce.reinforce import REINFORCE
+from sb3_reinforce.reinforce_mask import MaskableREINFORCE
 from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params
 
 ALGO_NAME = "reinforce"
+MASKABLE_ALGO_NAME = "reinforce_mask"
+# The zoo's name of each algorithm; both take the same hyperparameters (MaskableREINFORCE has no gSDE)
+ZOO_ALGOS: dict[str, type[REINFORCE]] = {ALGO_NAME: REINFORCE, MASKABLE_ALGO_NAME: MaskableREINFORCE}
 
 
 def _add(table: dict[str, Any], name: str, value: Any, table_name: str) -> None:
@@ -25,24 +29,56 @@ def _add(table: dict[str, Any], name: str, value: Any, table_name: str) -> None:
         raise RuntimeError(f"rl_zoo3's {table_name} already maps {name!r} to {existing!r}; cannot register {value!r}")
 
 
+def _replace(module: Any, name: str, original: type, replacement: type) -> None:
+    """
+    Replace ``module.<name>`` (the zoo's ``original`` class) by ``replacement``; do nothing if already done.
+
+    :param module: The zoo's module
+    :param name: The attribute to replace
+    :param original: What the zoo itself puts there
+    :param replacement: Our subclass of ``original``
+    :raises RuntimeError: If something else has replaced it already
+    """
+    existing = getattr(module, name)
+    if existing is original:
+        setattr(module, name, replacement)
+    elif existing is not replacement:
+        raise RuntimeError(
+            f"{module.__name__}.{name} is {existing!r}, not the zoo's own; cannot replace it by {replacement!r}"
+        )
+
+
 def register() -> None:
     """
-    Make ``--algo reinforce`` known to the RL Zoo. Idempotent, and it leaves the zoo's other algorithms alone.
+    Make ``--algo reinforce`` and ``--algo reinforce_mask`` known to the RL Zoo. Idempotent, and it leaves the zoo's
+    other algorithms alone.
 
-    It adds REINFORCE to ``rl_zoo3.utils.ALGOS`` (the dict that ``train``, ``enjoy``, ``record_video``,
-    ``push_to_hub`` and ``load_from_hub`` build their ``--algo`` choices from, when they parse their
-    arguments), its Optuna sampler to ``rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER`` (``-optimize``) and its
+    It adds REINFORCE and MaskableREINFORCE to ``rl_zoo3.utils.ALGOS`` (the dict that ``train``, ``enjoy``,
+    ``record_video``, ``push_to_hub`` and ``load_from_hub`` build their ``--algo`` choices from, when they parse their
+    arguments), their Optuna sampler to ``rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER`` (``-optimize``) and its
     converter to ``HYPERPARAMS_CONVERTER`` (loading a trial with ``--storage --study-name --trial-id``).
-    The dicts are changed in place, so every zoo module that imported them sees the new entry.
+    The dicts are changed in place, so every zoo module that imported them sees the new entries.
+
+    For masked evaluation during training, it replaces ``EvalCallback`` and ``TrialEvalCallback`` in
+    ``rl_zoo3.exp_manager`` by subclasses that evaluate a maskable model with sb3-contrib's ``MaskableEvalCallback``
+    and every other model as before (``sb3_reinforce.zoo.callbacks``). It also registers the masked env
+    ``InvalidActionEnvDiscrete-v0`` (``sb3_reinforce.zoo.envs``).
 
     :raises ImportError: If rl_zoo3 is not installed
-    :raises RuntimeError: If the zoo already maps ``"reinforce"`` to something else
+    :raises RuntimeError: If the zoo already maps one of the names to something else
     """
     try:
-        from rl_zoo3 import hyperparams_opt, utils
+        from rl_zoo3 import callbacks, exp_manager, hyperparams_opt, utils
     except ImportError as e:
         raise ImportError('The RL Zoo integration needs rl_zoo3: pip install "sb3-reinforce[zoo]"') from e
+    from stable_baselines3.common.callbacks import EvalCallback
 
-    _add(utils.ALGOS, ALGO_NAME, REINFORCE, "ALGOS")
-    _add(hyperparams_opt.HYPERPARAMS_SAMPLER, ALGO_NAME, sample_reinforce_params, "HYPERPARAMS_SAMPLER")
-    _add(hyperparams_opt.HYPERPARAMS_CONVERTER, ALGO_NAME, convert_reinforce_params, "HYPERPARAMS_CONVERTER")
+    import sb3_reinforce.zoo.envs  # noqa: F401  (registers the masked env)
+    from sb3_reinforce.zoo.callbacks import ZooEvalCallback, ZooTrialEvalCallback
+
+    for name, algo_class in ZOO_ALGOS.items():
+        _add(utils.ALGOS, name, algo_class, "ALGOS")
+        _add(hyperparams_opt.HYPERPARAMS_SAMPLER, name, sample_reinforce_params, "HYPERPARAMS_SAMPLER")
+        _add(hyperparams_opt.HYPERPARAMS_CONVERTER, name, convert_reinforce_params, "HYPERPARAMS_CONVERTER")
+    _replace(exp_manager, "EvalCallback", EvalCallback, ZooEvalCallback)
+    _replace(exp_manager, "TrialEvalCallback", callbacks.TrialEvalCallback, ZooTrialEvalCallback)

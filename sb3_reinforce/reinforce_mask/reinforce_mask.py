@@ -1,0 +1,276 @@
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
+from stable_baselines3.common.vec_env import VecEnv
+
+from sb3_reinforce.reinforce import REINFORCE
+from sb3_reinforce.reinforce_mask.buffers import (
+    MaskableReinforceDictRolloutBuffer,
+    MaskableReinforceRolloutBuffer,
+    MaskableReinforceRolloutBufferSamples,
+    mask_dims,
+)
+from sb3_reinforce.reinforce_mask.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
+from sb3_reinforce.sampling import sample_actions
+
+SelfMaskableREINFORCE = TypeVar("SelfMaskableREINFORCE", bound="MaskableREINFORCE")
+
+NO_MASKS_ERROR = "Environment does not support action masking. Consider using ActionMasker wrapper"
+
+
+class MaskableREINFORCE(REINFORCE):
+    """
+    REINFORCE (Monte Carlo policy gradient) with Invalid Action Masking: ``REINFORCE`` sampling and learning
+    from the masked policy, with sb3-contrib's ``MaskablePPO`` user contract (its maskable policies,
+    ``learn(..., use_masking=True)``, ``predict(..., action_masks=...)``, ``get_action_masks`` / ``ActionMasker``,
+    ``MaskableEvalCallback`` and the maskable ``evaluate_policy``).
+
+    Paper: https://doi.org/10.1007/BF00992696 (REINFORCE)
+    Background on Invalid Action Masking: https://arxiv.org/abs/2006.14171
+
+    At every step the env gives a mask m(s, .) (True: valid) and the policy is the masked softmax of its logits l:
+
+        pi_theta(a|s) = m(s, a) exp(l_a(s)) / sum_b m(s, b) exp(l_b(s))
+
+    (the logits of invalid actions are set to -1e8, as sb3-contrib does: their probability is exactly 0 in
+    float32). Invalid actions are never sampled. The masks are stored with each step, and the loss uses the
+    log-probabilities and entropy of the same masked distribution, so the update is REINFORCE's unbiased
+    estimate of the gradient of the masked policy's expected return. Everything else (whole-episode rollouts,
+    Monte Carlo returns, baselines, options) is ``REINFORCE``'s.
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy), or a subclass of
+        sb3-contrib's ``MaskableActorCriticPolicy``
+    :param env: The environment to learn from (if registered in Gym, can be str). With ``use_masking=True``
+        it must give masks: an ``action_masks()`` method, or the ``ActionMasker`` wrapper
+    :param learning_rate: The learning rate, it can be a function
+        of the current progress remaining (from 1 to 0). Must be > 0
+    :param n_steps: Number of steps per env during which new episodes join a rollout (>= 1). A rollout
+        holds every episode that starts in that window, run to its end, so it may be longer
+    :param gamma: Discount factor, in [0, 1]
+    :param ent_coef: Entropy coefficient for the loss calculation (entropy of the masked distribution), >= 0
+    :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
+    :param max_grad_norm: The maximum value for the gradient clipping, > 0 (``float("inf")`` disables clipping)
+    :param baseline: ``"value"``: subtract a learned state value V(s), regressed on the Monte Carlo returns
+        (REINFORCE with baseline); ``"none"``: use the returns themselves
+    :param normalize_advantage: Whether to standardise the weights G_t - b(s_t) over the batch
+        (zero mean, unit std). It lowers the variance at the price of a bias of order 1/batch size
+    :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
+        episode (Sutton & Barto's REINFORCE): unbiased for the discounted objective when gamma < 1
+    :param bootstrap_truncated: Opt-in: on a time-limit truncation, add gamma * V(terminal observation) to the
+        last reward of the episode. Requires ``baseline="value"``. It biases the update by V's error
+    :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
+        every joined episode to end, so an env that never ends raises an error once it is reached
+    :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
+        could not join it
+    :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
+        the reported success rate, mean episode length, and mean reward over
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages (such as device or wrappers used), 2 for
+        debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+        Setting it to auto, the code will be run on the GPU if possible.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": MlpPolicy,
+        "CnnPolicy": CnnPolicy,
+        "MultiInputPolicy": MultiInputPolicy,
+    }
+    policy: MaskableActorCriticPolicy  # type: ignore[assignment]
+    rollout_buffer: MaskableReinforceRolloutBuffer
+
+    def __init__(
+        self,
+        policy: str | type[MaskableActorCriticPolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 3e-3,
+        n_steps: int = 16,
+        gamma: float = 0.99,
+        ent_coef: float = 0.0,
+        vf_coef: float = 0.5,
+        max_grad_norm: float = 0.5,
+        baseline: str = "none",
+        normalize_advantage: bool = True,
+        use_gamma_t: bool = False,
+        bootstrap_truncated: bool = False,
+        max_rollout_steps: int = 100_000,
+        reset_between_rollouts: bool = True,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        # Whether collection asks the env for masks; learn(use_masking=...) sets it for its rollouts
+        self._use_masking = True
+        super().__init__(
+            policy,  # type: ignore[arg-type]
+            env,
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            ent_coef=ent_coef,
+            vf_coef=vf_coef,
+            max_grad_norm=max_grad_norm,
+            baseline=baseline,
+            normalize_advantage=normalize_advantage,
+            use_gamma_t=use_gamma_t,
+            bootstrap_truncated=bootstrap_truncated,
+            max_rollout_steps=max_rollout_steps,
+            reset_between_rollouts=reset_between_rollouts,
+            # sb3-contrib's maskable policies have no gSDE
+            use_sde=False,
+            sde_sample_freq=-1,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            seed=seed,
+            device=device,
+            _init_setup_model=_init_setup_model,
+        )
+
+    def _setup_model(self) -> None:
+        # As MaskablePPO: SB3's OnPolicyAlgorithm._setup_model passes use_sde, which maskable policies do not take
+        if not (isinstance(self.policy_class, type) and issubclass(self.policy_class, MaskableActorCriticPolicy)):
+            raise ValueError(
+                "MaskableREINFORCE needs a policy that subclasses sb3-contrib's MaskableActorCriticPolicy "
+                f"('MlpPolicy', 'CnnPolicy', 'MultiInputPolicy'), got {self.policy_class!r}"
+            )
+        mask_dims(self.action_space)  # only the action spaces sb3-contrib can mask
+        self._setup_lr_schedule()
+        self.set_random_seed(self.seed)
+
+        if isinstance(self.observation_space, spaces.Dict):
+            self.rollout_buffer_class = MaskableReinforceDictRolloutBuffer
+        else:
+            self.rollout_buffer_class = MaskableReinforceRolloutBuffer
+        self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
+        self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
+            self.n_steps,
+            self.observation_space,  # type: ignore[arg-type]
+            self.action_space,
+            device=self.device,
+            gamma=self.gamma,
+            gae_lambda=self.gae_lambda,
+            n_envs=self.n_envs,
+            **self.rollout_buffer_kwargs,
+        )
+        self.policy = self.policy_class(  # type: ignore[assignment]
+            self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs
+        )
+        self.policy = self.policy.to(self.device)
+
+    def collect_rollouts(  # type: ignore[override]
+        self,
+        env: VecEnv,
+        callback: BaseCallback,
+        rollout_buffer: MaskableReinforceRolloutBuffer,
+        n_rollout_steps: int,
+        use_masking: bool | None = None,
+    ) -> bool:
+        """
+        ``REINFORCE.collect_rollouts``, sampling each step from the masked policy and storing the masks.
+
+        :param env: The training environment
+        :param callback: Callback that will be called at each step
+            (and at the beginning and end of the rollout)
+        :param rollout_buffer: Buffer to fill with rollouts
+        :param n_rollout_steps: Number of steps per env during which new episodes join the rollout
+        :param use_masking: Whether to use the env's invalid-action masks; None: as ``learn`` was told (default True)
+        :return: True if the rollout was collected, False if the callback stopped it
+        """
+        if use_masking is not None:
+            self._use_masking = use_masking
+        if self._use_masking and not is_masking_supported(env):
+            raise ValueError(NO_MASKS_ERROR)
+        return super().collect_rollouts(env, callback, rollout_buffer, n_rollout_steps)
+
+    def _sample_actions(self, env: VecEnv, obs_tensor: PyTorchObs) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        Sample the actions of one step from the masked policy, the masks coming from the env's ``action_masks()``.
+
+        :param env: The training environment, before the step
+        :param obs_tensor: Its current observations, as tensors
+        :return: The actions, and the masks to store with them (None without masking: all actions valid)
+        """
+        action_masks = get_action_masks(env) if self._use_masking else None
+        actions = sample_actions(self.policy, obs_tensor, action_masks).cpu().numpy()  # type: ignore[arg-type]
+        return actions, {"action_masks": action_masks}  # type: ignore[dict-item]
+
+    def _distribution_kwargs(self, rollout_data: MaskableReinforceRolloutBufferSamples) -> dict[str, Any]:  # type: ignore[override]
+        """
+        The loss evaluates log pi(a_t|s_t) and the entropy under the masks a_t was sampled with.
+
+        :param rollout_data: The trainable steps of a rollout, with their masks
+        :return: ``action_masks`` for the maskable policy's ``evaluate_actions`` and ``get_distribution``
+        """
+        return {"action_masks": rollout_data.action_masks}
+
+    def predict(  # type: ignore[override]
+        self,
+        observation: np.ndarray | dict[str, np.ndarray],
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+        action_masks: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """
+        Get the policy action from an observation, among the valid actions when masks are given.
+
+        :param observation: the input observation
+        :param state: The last hidden states (unused: the policies are not recurrent)
+        :param episode_start: The last masks (unused: the policies are not recurrent)
+        :param deterministic: Whether or not to return deterministic actions (the most likely valid action)
+        :param action_masks: Invalid-action masks for the observation(s) (True: valid), as ``get_action_masks(env)``
+            returns them; None: no masking
+        :return: the model's action and the next hidden state (None)
+        """
+        return self.policy.predict(observation, state, episode_start, deterministic, action_masks=action_masks)
+
+    def learn(  # type: ignore[override]
+        self: SelfMaskableREINFORCE,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 10,
+        tb_log_name: str = "MaskableREINFORCE",
+        reset_num_timesteps: bool = True,
+        use_masking: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfMaskableREINFORCE:
+        """
+        Train as ``REINFORCE.learn`` does, with invalid-action masking unless ``use_masking=False``.
+
+        :param total_timesteps: The total number of samples (env steps) to train on
+        :param callback: callback(s) called at every step with state of the algorithm
+        :param log_interval: The number of rollouts before logging
+        :param tb_log_name: the name of the run for TensorBoard logging
+        :param reset_num_timesteps: whether or not to reset the current timestep number (used in logging)
+        :param use_masking: Whether to use the env's invalid-action masks (the env must provide them);
+            False trains as if there were none
+        :param progress_bar: Display a progress bar using tqdm and rich.
+        :return: the trained model
+        """
+        self._use_masking = use_masking
+        if use_masking and self.env is not None and not is_masking_supported(self.env):
+            raise ValueError(NO_MASKS_ERROR)
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
