@@ -51,8 +51,10 @@ class MaskableREINFORCE(REINFORCE):
         it must give masks: an ``action_masks()`` method, or the ``ActionMasker`` wrapper
     :param learning_rate: The learning rate, it can be a function
         of the current progress remaining (from 1 to 0). Must be > 0
-    :param n_steps: Number of steps per env during which new episodes join a rollout (>= 1). A rollout
-        holds every episode that starts in that window, run to its end, so it may be longer
+    :param n_steps: Number of steps per env during which new episodes join a rollout (an integer >= 1). A rollout
+        holds every episode that starts in that window, run to its end, so it lasts up to ``n_steps - 1 + L`` steps
+        per env, L being the longest episode, and ``learn(total_timesteps)`` may run past ``total_timesteps`` by up
+        to ``n_envs * (n_steps - 1 + L) - 1`` steps (see ``REINFORCE``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation (entropy of the masked distribution), >= 0
     :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
