@@ -3,6 +3,7 @@ Tuning on many machines: the zoo's ``-optimize`` on one shared study, against a 
 (tests/postgres.py starts one), and on a journal file. Workers are separate processes, as on separate machines.
 """
 
+import importlib.util
 import os
 import re
 import signal
@@ -164,6 +165,12 @@ def test_missing_driver_names_the_extra(tmp_path, conf, capsys, monkeypatch):
         (["--heartbeat-interval", "5", *TUNE], "study.log", r"the journal file storage has no heartbeat"),
         (["--trial-id", "3"], "study.log", r"no such journal file"),
         (TUNE, "postgresql+nodriver://h/db", r"SQLAlchemy knows no database 'postgresql\+nodriver'"),
+        pytest.param(
+            TUNE,
+            "postgresql://tuner:pw@127.0.0.1:1/optuna",
+            r"postgresql://tuner:\*\*\*@127.0.0.1:1/optuna: cannot connect",
+            marks=pytest.mark.skipif(importlib.util.find_spec("psycopg") is None, reason=POSTGRES_INSTALL),
+        ),
     ],
 )
 def test_bad_storage_flags(tmp_path, conf, capsys, extra, storage, message):

@@ -22,7 +22,10 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import optuna
 
 HEARTBEAT_FLAG = "--heartbeat-interval"
 DEFAULT_HEARTBEAT_INTERVAL = 60
@@ -162,7 +165,7 @@ def schema_lock(url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def create_storage(url: str, study_name: str | None, heartbeat_interval: int) -> "Any":
+def create_storage(url: str, study_name: str | None, heartbeat_interval: int) -> "optuna.storages.RDBStorage":
     """
     Create (or open) Optuna's tables and the study, one worker at a time, and fail the trials of dead workers.
 
@@ -272,7 +275,8 @@ def prepare_tuning_storage(args: list[str]) -> tuple[list[str], contextlib.Abstr
     """
     tuning, zoo_args = split_tuning_args(args)
     uses_storage = tuning.storage is not None and (tuning.optimize or tuning.trial_id is not None)
-    if tuning.heartbeat_interval is not None and not (uses_storage and not is_journal(tuning.storage)):
+    tunes_on_database = tuning.optimize and tuning.storage is not None and not is_journal(tuning.storage)
+    if tuning.heartbeat_interval is not None and not tunes_on_database:
         raise StorageError(
             f"{HEARTBEAT_FLAG} needs -optimize with a database --storage (the journal file storage has no heartbeat)"
         )
