@@ -68,7 +68,11 @@ class PostgresServer:
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", SERVER_USER, "--"] if self.as_root else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, cwd=self.base)
+        result = subprocess.run([*prefix, *command], capture_output=True, text=True, cwd=self.base)
+        if result.returncode != 0:
+            log = self.base / "server.log"
+            server_log = log.read_text()[-2000:] if log.is_file() else ""
+            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}{server_log}")
 
     def start(self) -> None:
         """Create the cluster (no fsync: a test server) and start it; returns once it accepts connections."""
