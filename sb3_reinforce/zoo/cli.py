@@ -13,6 +13,7 @@ The first argument names the zoo script; every later one is that script's own fl
 """
 
 import argparse
+import contextlib
 import importlib
 import os
 import runpy
@@ -22,6 +23,7 @@ import gymnasium as gym
 
 from sb3_reinforce.zoo.config import ZooConfigError, check_hyperparams, default_config_path, load_config, select_entry
 from sb3_reinforce.zoo.registry import ZOO_ALGOS, register
+from sb3_reinforce.zoo.storage import StorageError, prepare_tuning_storage
 
 CONSOLE_SCRIPT = "sb3-reinforce-zoo"
 
@@ -155,10 +157,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
 
     register()
+    zoo_context: contextlib.AbstractContextManager = contextlib.nullcontext()
     if script == "train":
         try:
             args = prepare_train_args(args)
-        except ZooConfigError as e:
+            args, zoo_context = prepare_tuning_storage(args)
+        except (ZooConfigError, StorageError) as e:
             print(f"{prog} train: error: {e}", file=sys.stderr)
             sys.exit(2)
-    run_script(script, args, prog=f"{prog} {script}")
+    with zoo_context:
+        run_script(script, args, prog=f"{prog} {script}")
