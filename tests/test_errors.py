@@ -4,6 +4,7 @@ import gymnasium as gym
 import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.envs import FakeImageEnv
 
 from sb3_reinforce import REINFORCE
 from tests.envs import NeverEndingEnv
@@ -22,13 +23,27 @@ from tests.envs import NeverEndingEnv
         ({"learning_rate": 0}, r"learning_rate must be in \(0.0, inf\]"),
         ({"learning_rate": -1e-3}, r"learning_rate must be in \(0.0, inf\]"),
         ({"n_steps": 8, "max_rollout_steps": 4}, r"max_rollout_steps must be in \[8, inf\]"),
-        ({"baseline": "critic"}, r"baseline must be one of \('none', 'value'\), got baseline='critic'"),
+        ({"baseline": "critic"}, r"baseline must be one of \('none', 'value', 'linear'\), got baseline='critic'"),
+        ({"vf_learning_rate": 0}, r"vf_learning_rate must be in \(0.0, inf\]"),
+        ({"vf_n_epochs": 0}, r"vf_n_epochs must be in \[1, inf\]"),
+        ({"vf_batch_size": 0}, r"vf_batch_size must be in \[1, inf\]"),
+        ({"vf_max_grad_norm": -1.0}, r"vf_max_grad_norm must be in \(0.0, inf\]"),
+        (
+            {"normalize_advantage": "std"},
+            r"normalize_advantage must be one of \(False, True, 'returns'\), got normalize_advantage='std'",
+        ),
         ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
     ],
 )
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         REINFORCE("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def test_linear_baseline_refuses_images():
+    env = FakeImageEnv(screen_height=40, screen_width=40, n_channels=1)
+    with pytest.raises(ValueError, match=r"baseline='linear' needs vector observations.*use baseline='value'"):
+        REINFORCE("CnnPolicy", env, baseline="linear")
 
 
 def test_never_ending_env_raises_instead_of_hanging():
