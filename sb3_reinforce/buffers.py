@@ -19,12 +19,14 @@ class ReinforceRolloutBufferSamples(NamedTuple):
     :param actions: Actions a_t taken in s_t
     :param returns: Monte Carlo returns G_t
     :param discounts: gamma^t, with t the step's index inside its episode
+    :param episode_steps: t, the step's index inside its episode (a baseline's time feature)
     """
 
     observations: th.Tensor | TensorDict
     actions: th.Tensor
     returns: th.Tensor
     discounts: th.Tensor
+    episode_steps: th.Tensor
 
 
 def discounted_returns(rewards: np.ndarray, episode_ends: np.ndarray, gamma: float) -> np.ndarray:
@@ -208,13 +210,15 @@ class ReinforceRolloutBuffer(RolloutBuffer):
             observations = {key: self.to_torch(flat(obs)) for key, obs in self.observations.items()}
         else:
             observations = self.to_torch(flat(self.observations))
-        discounts = self.gamma ** flat(self.episode_steps).astype(np.float64)
+        episode_steps = flat(self.episode_steps)
+        discounts = self.gamma ** episode_steps.astype(np.float64)
         return ReinforceRolloutBufferSamples(
             observations=observations,
             # Cast to float32 like SB3 (its policies expect float actions)
             actions=self.to_torch(flat(self.actions).astype(np.float32, copy=False)),
             returns=self.to_torch(flat(self.returns).flatten()),
             discounts=self.to_torch(discounts.astype(np.float32).flatten()),
+            episode_steps=self.to_torch(episode_steps.flatten()),
         )
 
 

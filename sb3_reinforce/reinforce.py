@@ -11,6 +11,7 @@ from stable_baselines3.common.utils import explained_variance, obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
 
+from sb3_reinforce.baselines import Baseline, LinearFeatureBaseline, ValueBaseline
 from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
@@ -18,13 +19,15 @@ from sb3_reinforce.utils import check_bool, check_range
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 
-BASELINES = ("none", "value")
+BASELINES = ("none", "value", "linear")
+NORMALIZE_ADVANTAGE = (False, True, "returns")
 
 
 class REINFORCE(OnPolicyAlgorithm):
     """
-    REINFORCE: Monte Carlo policy gradient (Williams, 1992), with an optional learned
-    state-value baseline ("REINFORCE with baseline", Sutton & Barto 2nd ed. §13.3-13.4).
+    REINFORCE: Monte Carlo policy gradient (Williams, 1992), with an optional baseline: a learned
+    state value ("REINFORCE with baseline", Sutton & Barto 2nd ed. §13.3-13.4) or rllab's linear
+    feature baseline (Duan et al. 2016, https://arxiv.org/abs/1604.06778).
 
     Paper: https://doi.org/10.1007/BF00992696
     Book: http://incompleteideas.net/book/the-book-2nd.html (chapter 13)
@@ -49,12 +52,24 @@ class REINFORCE(OnPolicyAlgorithm):
         by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation, >= 0
-    :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
-    :param max_grad_norm: The maximum value for the gradient clipping, > 0 (``float("inf")`` disables clipping)
-    :param baseline: ``"value"``: subtract a learned state value V(s), regressed on the Monte Carlo returns
-        (REINFORCE with baseline); ``"none"``: use the returns themselves
-    :param normalize_advantage: Whether to standardise the weights G_t - b(s_t) over the batch
-        (zero mean, unit std). It lowers the variance at the price of a bias of order 1/batch size
+    :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
+        The critic has its own optimiser, so with Adam this matters only against ``vf_max_grad_norm``
+    :param max_grad_norm: The maximum value for the policy's gradient clipping, > 0 (``float("inf")`` disables
+        clipping). The value baseline's gradient is clipped apart (``vf_max_grad_norm``)
+    :param baseline: What to subtract from the returns G_t: ``"none"``: nothing; ``"value"``: a learned state
+        value V(s), the policy's value head regressed on the returns with its own optimiser (REINFORCE with
+        baseline, see ``ValueBaseline``); ``"linear"``: rllab/garage's linear feature baseline, least squares on
+        the observation, its square and a cubic in the step index t (see ``LinearFeatureBaseline``). Either is
+        fitted on a batch only after that batch's advantages were computed, with the fit of the earlier batches
+    :param vf_learning_rate: The value baseline's learning rate, > 0
+    :param vf_n_epochs: Passes of the value baseline's regression over each batch, >= 1
+    :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
+    :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
+    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t) over the batch: ``True``:
+        standardise them, (A_t - mean A) / std A; ``"returns"``: (A_t - mean A) / std G, the scale of the
+        standardised returns, so that a baseline which explains the returns gives small weights instead of
+        unit-size noise; ``False``: leave them. Without a baseline, ``True`` and ``"returns"`` are the same.
+        Normalising lowers the variance at the price of a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
         episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
         objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
@@ -99,7 +114,11 @@ class REINFORCE(OnPolicyAlgorithm):
         vf_coef: float = 0.5,
         max_grad_norm: float = 0.5,
         baseline: str = "none",
-        normalize_advantage: bool = True,
+        vf_learning_rate: float = 1e-3,
+        vf_n_epochs: int = 10,
+        vf_batch_size: int = 256,
+        vf_max_grad_norm: float = 0.5,
+        normalize_advantage: bool | str = True,
         use_gamma_t: bool = False,
         bootstrap_truncated: bool = False,
         max_rollout_steps: int = 100_000,
@@ -125,7 +144,6 @@ class REINFORCE(OnPolicyAlgorithm):
         check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
         check_range("stats_window_size", stats_window_size, low=1, integer=True)
         for name, flag in (
-            ("normalize_advantage", normalize_advantage),
             ("use_gamma_t", use_gamma_t),
             ("bootstrap_truncated", bootstrap_truncated),
             ("reset_between_rollouts", reset_between_rollouts),
@@ -134,6 +152,14 @@ class REINFORCE(OnPolicyAlgorithm):
             check_bool(name, flag)
         if baseline not in BASELINES:
             raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
+        check_range("vf_learning_rate", vf_learning_rate, low=0.0, low_inclusive=False)
+        check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
+        check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
+        check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
+        if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage == "returns"):
+            raise ValueError(
+                f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
+            )
         if bootstrap_truncated and baseline != "value":
             raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
 
@@ -165,6 +191,10 @@ class REINFORCE(OnPolicyAlgorithm):
         )
 
         self.baseline = baseline
+        self.vf_learning_rate = vf_learning_rate
+        self.vf_n_epochs = vf_n_epochs
+        self.vf_batch_size = vf_batch_size
+        self.vf_max_grad_norm = vf_max_grad_norm
         self.normalize_advantage = normalize_advantage
         self.use_gamma_t = use_gamma_t
         self.bootstrap_truncated = bootstrap_truncated
@@ -182,6 +212,32 @@ class REINFORCE(OnPolicyAlgorithm):
             self.rollout_buffer_class = ReinforceRolloutBuffer
         self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
         super()._setup_model()
+        self._setup_baseline()
+
+    def _setup_baseline(self) -> None:
+        """Build the baseline estimator that ``baseline`` names (None for ``"none"``), once the policy exists."""
+        self.baseline_estimator: Baseline | None = None
+        if self.baseline == "value":
+            self.baseline_estimator = ValueBaseline(
+                self.policy,
+                learning_rate=self.vf_learning_rate,
+                n_epochs=self.vf_n_epochs,
+                batch_size=self.vf_batch_size,
+                max_grad_norm=self.vf_max_grad_norm,
+                vf_coef=self.vf_coef,
+            )
+        elif self.baseline == "linear":
+            self.baseline_estimator = LinearFeatureBaseline(self.observation_space)
+
+    def _excluded_save_params(self) -> list[str]:
+        # The baseline's state goes through state_dict (_get_torch_save_params)
+        return [*super()._excluded_save_params(), "baseline_estimator"]
+
+    def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
+        state_dicts, torch_variables = super()._get_torch_save_params()
+        if self.baseline_estimator is not None:
+            state_dicts.append("baseline_estimator")
+        return state_dicts, torch_variables
 
     def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
         """
@@ -350,14 +406,15 @@ class REINFORCE(OnPolicyAlgorithm):
         The REINFORCE loss of a batch of whole episodes. With C = n_steps * n_envs (a constant),
         b the baseline (0 without one) and w_t = gamma^t (1 unless ``use_gamma_t``):
 
-            L(theta) = -(1/C) sum_t w_t (G_t - b(s_t)) log pi_theta(a_t|s_t)
+            L(theta) = -(1/C) sum_t w_t (G_t - b(s_t, t)) log pi_theta(a_t|s_t)
                        - ent_coef (1/C) sum_t H[pi_theta(.|s_t)]
-                       + vf_coef mean_t (G_t - V(s_t))^2
 
         Its gradient with respect to the policy parameters theta (not the actions) is the REINFORCE
         estimate of the policy gradient, times the constant E[episodes per rollout] / C.
         For a categorical policy, -log pi(a_t|s_t) is the cross-entropy of the logits with the taken
         action as label; for a Gaussian policy, log pi(a_t|s_t) is the log density of the taken action.
+        b is the baseline as fitted on the previous batches: it is fitted on this one afterwards
+        (``fit_baseline``), so it does not depend on this batch's returns.
 
         :param rollout_data: The trainable steps of a rollout
         :return: The loss, and the figures to log
@@ -369,29 +426,29 @@ class REINFORCE(OnPolicyAlgorithm):
         returns = rollout_data.returns
         logs: dict[str, float] = {"return_mean": returns.mean().item()}
 
-        if self.baseline == "value":
-            values, log_prob, entropy = self.policy.evaluate_actions(
-                rollout_data.observations, actions, **self._distribution_kwargs(rollout_data)
-            )
-            values = values.flatten()
-            # b(s_t) = V(s_t), detached: the baseline must not receive the policy-gradient term
-            advantages = returns - values.detach()
-            # The baseline regresses on the Monte Carlo returns (S&B §13.4)
-            value_loss = F.mse_loss(returns, values)
-            logs["value_loss"] = value_loss.item()
-            logs["explained_variance"] = float(explained_variance(values.detach().cpu().numpy(), returns.cpu().numpy()))
-        else:
-            distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
-            log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+        distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
+        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+
+        if self.baseline_estimator is None:
             advantages = returns
-            value_loss = th.zeros((), device=self.device)
+        else:
+            # A_t = G_t - b(s_t, t), b fitted on the previous batches only
+            baseline_values = self.baseline_estimator.predict(
+                self.policy, rollout_data.observations, rollout_data.episode_steps
+            )
+            advantages = returns - baseline_values
+            # How well the fit of the previous batches predicts this batch's returns
+            logs["value_loss"] = F.mse_loss(baseline_values, returns).item()
+            logs["explained_variance"] = float(explained_variance(baseline_values.cpu().numpy(), returns.cpu().numpy()))
 
         if self.normalize_advantage and len(advantages) > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+            # True: (A - mean A) / std A; "returns": (A - mean A) / std G, small where b explains G
+            scale = returns.std() if self.normalize_advantage == "returns" else advantages.std()
+            advantages = (advantages - advantages.mean()) / (scale + 1e-8)
         if self.use_gamma_t:
             advantages = rollout_data.discounts * advantages
 
-        # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t)) log pi(a_t|s_t), with the constant C = n_steps * n_envs
+        # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t, t)) log pi(a_t|s_t), with the constant C = n_steps * n_envs
         loss_scale = 1.0 / (self.n_steps * self.n_envs)
         policy_loss = -(advantages * log_prob).sum() * loss_scale
 
@@ -402,12 +459,24 @@ class REINFORCE(OnPolicyAlgorithm):
 
         logs["policy_loss"] = policy_loss.item()
         logs["entropy_loss"] = entropy_loss.item()
-        return policy_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss, logs
+        return policy_loss + self.ent_coef * entropy_loss, logs
+
+    def fit_baseline(self, rollout_data: ReinforceRolloutBufferSamples) -> None:
+        """
+        Fit the baseline on a batch whose advantages have been computed (after the policy step), so that
+        the next batch's advantages use a baseline that has never seen that next batch's returns.
+
+        :param rollout_data: The trainable steps of a rollout
+        """
+        if self.baseline_estimator is not None:
+            self.baseline_estimator.fit(
+                self.policy, rollout_data.observations, rollout_data.episode_steps, rollout_data.returns
+            )
 
     def train(self) -> None:
         """
-        Update the policy (and the baseline) with one gradient step on the whole rollout
-        (see ``compute_loss`` for the maths).
+        Update the policy with one gradient step on the whole rollout (see ``compute_loss`` for the maths),
+        then fit the baseline on it (``fit_baseline``).
         """
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
@@ -424,6 +493,8 @@ class REINFORCE(OnPolicyAlgorithm):
             loss.backward()
             th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
             self.policy.optimizer.step()
+            # Only now: this batch's advantages were computed with the fit of the previous batches
+            self.fit_baseline(rollout_data)
 
             self._n_updates += 1
             self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")

@@ -43,7 +43,7 @@ def test_eval_callback_stops_on_reward_threshold():
     assert model.num_timesteps < 1_000
 
 
-@pytest.mark.parametrize("baseline", ["none", "value"])
+@pytest.mark.parametrize("baseline", ["none", "value", "linear"])
 def test_logged_keys(tmp_path, baseline):
     model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), n_steps=16, baseline=baseline, seed=0)
     model.set_logger(configure(str(tmp_path), ["csv"]))
@@ -62,7 +62,7 @@ def test_logged_keys(tmp_path, baseline):
         "train/n_updates",
         "train/learning_rate",
     }
-    if baseline == "value":
+    if baseline != "none":
         expected |= {"train/value_loss", "train/explained_variance"}
     assert expected <= set(header), expected - set(header)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.envs import FakeImageEnv
 
 from sb3_reinforce import REINFORCE
 from tests.envs import NeverEndingEnv
@@ -23,7 +24,15 @@ from tests.envs import NeverEndingEnv
         ({"learning_rate": 0}, r"learning_rate must be in \(0.0, inf\]"),
         ({"learning_rate": -1e-3}, r"learning_rate must be in \(0.0, inf\]"),
         ({"n_steps": 8, "max_rollout_steps": 4}, r"max_rollout_steps must be in \[8, inf\]"),
-        ({"baseline": "critic"}, r"baseline must be one of \('none', 'value'\), got baseline='critic'"),
+        ({"baseline": "critic"}, r"baseline must be one of \('none', 'value', 'linear'\), got baseline='critic'"),
+        ({"vf_learning_rate": 0}, r"vf_learning_rate must be in \(0.0, inf\]"),
+        ({"vf_n_epochs": 0}, r"vf_n_epochs must be in \[1, inf\]"),
+        ({"vf_batch_size": 0}, r"vf_batch_size must be in \[1, inf\]"),
+        ({"vf_max_grad_norm": -1.0}, r"vf_max_grad_norm must be in \(0.0, inf\]"),
+        (
+            {"normalize_advantage": "std"},
+            r"normalize_advantage must be one of \(False, True, 'returns'\), got normalize_advantage='std'",
+        ),
         ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
         # Values of the wrong type get the same message, naming the parameter, not numpy's bare TypeError
         ({"n_steps": 2.5}, r"n_steps must be an integer in \[1, inf\], got n_steps=2.5 \(float\)"),
@@ -36,7 +45,11 @@ from tests.envs import NeverEndingEnv
         ({"ent_coef": [0.01]}, r"ent_coef must be a number in \[0.0, inf\], got ent_coef=\[0.01\] \(list\)"),
         ({"sde_sample_freq": 2.0}, r"sde_sample_freq must be an integer in \[-1, inf\], got sde_sample_freq=2.0"),
         ({"stats_window_size": 0}, r"stats_window_size must be in \[1, inf\], got stats_window_size=0"),
-        ({"normalize_advantage": "False"}, r"normalize_advantage must be True or False, got normalize_advantage='False'"),
+        (
+            {"normalize_advantage": "False"},
+            r"normalize_advantage must be one of \(False, True, 'returns'\), got normalize_advantage='False'",
+        ),
+        ({"vf_n_epochs": 2.5}, r"vf_n_epochs must be an integer in \[1, inf\], got vf_n_epochs=2.5"),
         ({"use_gamma_t": 1}, r"use_gamma_t must be True or False, got use_gamma_t=1 \(int\)"),
         ({"use_sde": None}, r"use_sde must be True or False, got use_sde=None"),
     ],
@@ -49,6 +62,12 @@ def test_bad_hyperparameters(kwargs, message):
 @pytest.mark.parametrize("kwargs", [{"n_steps": np.int64(8), "gamma": np.float32(0.9)}, {"learning_rate": 1, "gamma": 1}])
 def test_numpy_and_integer_values_are_accepted(kwargs):
     REINFORCE("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def test_linear_baseline_refuses_images():
+    env = FakeImageEnv(screen_height=40, screen_width=40, n_channels=1)
+    with pytest.raises(ValueError, match=r"baseline='linear' needs vector observations.*use baseline='value'"):
+        REINFORCE("CnnPolicy", env, baseline="linear")
 
 
 def test_never_ending_env_raises_instead_of_hanging():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.envs import (
@@ -15,6 +16,7 @@ from stable_baselines3.common.envs import (
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE
+from sb3_reinforce.baselines import LinearFeatureBaseline
 from tests.envs import BoxActionEnv
 
 
@@ -28,7 +30,7 @@ from tests.envs import BoxActionEnv
     ],
     ids=["Discrete", "Box", "MultiDiscrete", "MultiBinary"],
 )
-@pytest.mark.parametrize("baseline", ["none", "value"])
+@pytest.mark.parametrize("baseline", ["none", "value", "linear"])
 def test_action_spaces(env_class, baseline):
     env = make_vec_env(env_class, n_envs=2, seed=0)
     model = REINFORCE("MlpPolicy", env, n_steps=8, baseline=baseline, seed=0)
@@ -53,9 +55,23 @@ def test_cnn_policy():
 @pytest.mark.parametrize("discrete_actions", [True, False])
 def test_dict_observations(discrete_actions):
     env = make_vec_env(lambda: SimpleMultiObsEnv(random_start=True, discrete_actions=discrete_actions), n_envs=2, seed=0)
-    model = REINFORCE("MultiInputPolicy", env, n_steps=8, seed=0)
+    model = REINFORCE("MultiInputPolicy", env, n_steps=8, baseline="value", seed=0)
     model.learn(300)
     assert isinstance(model.observation_space, spaces.Dict)
+    assert model.logger.name_to_value["train/explained_variance"] <= 1.0
+
+
+def test_cnn_value_baseline():
+    env = make_vec_env(lambda: FakeImageEnv(screen_height=40, screen_width=40, n_channels=1), n_envs=2, seed=0)
+    policy_kwargs = {"features_extractor_kwargs": {"features_dim": 16}, "share_features_extractor": False}
+    model = REINFORCE("CnnPolicy", env, n_steps=8, baseline="value", vf_batch_size=8, seed=0, policy_kwargs=policy_kwargs)
+    extractor = [param.clone() for param in model.policy.vf_features_extractor.parameters()]
+    model.learn(100)
+    # With its own features extractor, the critic trains it
+    assert any(
+        not th.equal(before, after)
+        for before, after in zip(extractor, model.policy.vf_features_extractor.parameters(), strict=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,6 +81,10 @@ def test_dict_observations(discrete_actions):
         {"normalize_advantage": True, "baseline": "none"},
         {"use_gamma_t": True, "gamma": 0.95},
         {"baseline": "value", "bootstrap_truncated": True},
+        {"baseline": "value", "vf_learning_rate": 3e-3, "vf_n_epochs": 2, "vf_batch_size": 32, "vf_max_grad_norm": 1.0},
+        {"baseline": "value", "normalize_advantage": "returns"},
+        {"baseline": "linear", "normalize_advantage": "returns", "use_gamma_t": True},
+        {"baseline": "linear", "normalize_advantage": False},
         {"ent_coef": 0.01, "max_grad_norm": float("inf")},
         {"reset_between_rollouts": False},
         {"learning_rate": lambda progress: 1e-3 * progress},
@@ -114,3 +134,30 @@ def test_box_action_shapes(tmp_path, shape, kwargs):
     loaded = REINFORCE.load(tmp_path / "model.zip", env=env)
     np.testing.assert_array_equal(loaded.predict(obs, deterministic=True)[0], model.predict(obs, deterministic=True)[0])
     loaded.learn(50)
+
+
+def test_linear_baseline_features_and_fit():
+    """The features of garage's LinearFeatureBaseline on a Dict of a Box and a Discrete space, and an exact fit."""
+    space = spaces.Dict({"position": spaces.Box(-20.0, 20.0, shape=(2,)), "mode": spaces.Discrete(3)})
+    baseline = LinearFeatureBaseline(space)
+    observations = {"position": th.tensor([[-12.0, 0.5], [3.0, -2.0]]), "mode": th.tensor([2, 0])}
+    episode_steps = th.tensor([0, 250])
+    expected = [
+        # clip(s, +-10), clip(s, +-10)^2, t/100, (t/100)^2, (t/100)^3, 1; s: the space's keys in order ("mode"
+        # one-hot, then "position": gymnasium sorts the keys)
+        [0, 0, 1, -10.0, 0.5, 0, 0, 1, 100.0, 0.25, 0.0, 0.0, 0.0, 1.0],
+        [1, 0, 0, 3.0, -2.0, 1, 0, 0, 9.0, 4.0, 2.5, 6.25, 15.625, 1.0],
+    ]
+    th.testing.assert_close(baseline.features(observations, episode_steps), th.tensor(expected, dtype=th.float64))
+    # Before any fit, b = 0; a target linear in the features is fitted (almost) exactly
+    rng = np.random.default_rng(0)
+    observations = {
+        "position": th.tensor(rng.uniform(-5, 5, (200, 2)), dtype=th.float32),
+        "mode": th.tensor(rng.integers(0, 3, 200)),
+    }
+    episode_steps = th.tensor(rng.integers(0, 500, 200))
+    np.testing.assert_array_equal(baseline.predict(None, observations, episode_steps).numpy(), 0.0)
+    time = episode_steps / 100
+    returns = 2.0 * observations["position"][:, 0] ** 2 - observations["position"][:, 1] + 3.0 * time - 0.5 * time**3 + 1.0
+    baseline.fit(None, observations, episode_steps, returns.float())
+    th.testing.assert_close(baseline.predict(None, observations, episode_steps), returns.float(), atol=1e-3, rtol=1e-4)

@@ -9,7 +9,7 @@ from sb3_reinforce import REINFORCE
 
 
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
-@pytest.mark.parametrize("baseline", ["none", "value"])
+@pytest.mark.parametrize("baseline", ["none", "value", "linear"])
 def test_save_load(tmp_path, env_id, baseline):
     env = make_vec_env(env_id, n_envs=2, seed=0)
     model = REINFORCE("MlpPolicy", env, n_steps=16, baseline=baseline, use_gamma_t=True, seed=0)
@@ -30,11 +30,41 @@ def test_save_load(tmp_path, env_id, baseline):
     assert loaded.baseline == baseline and loaded.use_gamma_t and loaded.n_steps == 16
     assert isinstance(loaded.policy.optimizer, th.optim.Adam)
     assert loaded.policy.optimizer.state_dict()["state"], "the optimizer's moments are restored"
+    # The baseline's own state: the linear coefficients, the critic's optimizer
+    if baseline == "none":
+        assert loaded.baseline_estimator is None
+    else:
+        saved_state = model.baseline_estimator.state_dict()
+        assert_states_equal(loaded.baseline_estimator.state_dict(), saved_state)
+        if baseline == "value":
+            assert saved_state["optimizer"]["state"], "the critic optimizer's moments are saved"
+        else:
+            assert th.count_nonzero(saved_state["coefficients"]) > 0, "the linear baseline was fitted"
+        data = next(model.rollout_buffer.get())
+        th.testing.assert_close(
+            loaded.baseline_estimator.predict(loaded.policy, data.observations, data.episode_steps),
+            model.baseline_estimator.predict(model.policy, data.observations, data.episode_steps),
+        )
 
     # Training goes on after loading
     loaded.learn(500, reset_num_timesteps=False)
     assert loaded.num_timesteps >= model.num_timesteps + 500
     assert loaded._n_updates > model._n_updates
+
+
+def assert_states_equal(loaded, saved) -> None:
+    """Nested state dicts (tensors, numbers, lists, dicts) are equal and not empty."""
+    if isinstance(saved, th.Tensor):
+        th.testing.assert_close(loaded, saved)
+    elif isinstance(saved, dict):
+        assert loaded.keys() == saved.keys()
+        for key in saved:
+            assert_states_equal(loaded[key], saved[key])
+    elif isinstance(saved, list):
+        for loaded_item, saved_item in zip(loaded, saved, strict=True):
+            assert_states_equal(loaded_item, saved_item)
+    else:
+        assert loaded == saved
 
 
 def test_set_env(tmp_path):

@@ -11,6 +11,9 @@ the number of episodes in a rollout. We estimate grad J by the ratio sum_r(-C dL
 and its standard error by the delta method. The checks: cosine similarity with the exact gradient
 > 0.99, and every component within 4 standard errors (8 components, so a false alarm has odds
 below 1e-3 per test; the seeds are fixed, so the outcome is reproducible).
+
+The baselines learn during the run as they do in ``train()``: each rollout's update uses the fit of the
+earlier rollouts, then the baseline is fitted on it (``fit_baseline``). The trap fits it first.
 """
 
 import numpy as np
@@ -27,9 +30,9 @@ N_STEPS = 4
 N_ROLLOUTS = 2000
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # Tiny networks: one thread is faster, and much faster on a loaded machine
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """The networks are tiny: one thread is several times faster than two on a busy machine."""
     n_threads = th.get_num_threads()
     th.set_num_threads(1)
     yield
@@ -47,6 +50,9 @@ def make_model(gamma: float, use_gamma_t: bool, baseline: str, reset_between_rol
         baseline=baseline,
         normalize_advantage=False,
         reset_between_rollouts=reset_between_rollouts,
+        # The value baseline learns during the run: 2 full-batch steps per rollout at a high rate
+        vf_learning_rate=1e-2,
+        vf_n_epochs=2,
         policy_kwargs={"net_arch": {"pi": [], "vf": [8]}},
         seed=0,
         device="cpu",
@@ -66,10 +72,14 @@ def exact_gradient(model: REINFORCE, gamma: float) -> np.ndarray:
 
 
 def sampled_updates(
-    model: REINFORCE, trainable_mask=None, edit_buffer=None, n_rollouts: int = N_ROLLOUTS
+    model: REINFORCE, trainable_mask=None, fit_baseline: str = "after", edit_buffer=None, n_rollouts: int = N_ROLLOUTS
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per rollout: -C dL/dtheta and the number of episodes trained on (optionally with another trainable mask,
-    or after ``edit_buffer(buffer)`` has changed the stored rollout)."""
+    """
+    Per rollout: -C dL/dtheta and the number of episodes trained on (optionally with another trainable mask,
+    or after ``edit_buffer(buffer)`` has changed the stored rollout).
+    The baseline is fitted on each rollout after its update (``fit_baseline="after"``, as ``train()`` does),
+    or before it (``"before"``: the trap of a baseline that has seen the returns it is subtracted from).
+    """
     params = list(model.policy.action_net.parameters())
     scale = model.n_steps * model.n_envs
     _, callback = model._setup_learn(10**9, None)
@@ -82,11 +92,15 @@ def sampled_updates(
         if edit_buffer is not None:
             edit_buffer(buffer)
         data = next(buffer.get(), None)
+        if data is not None and fit_baseline == "before":
+            model.fit_baseline(data)
         if data is None:  # no step to train on (possible only with the trap's mask)
             updates.append(np.zeros(sum(p.numel() for p in params)))
         else:
             grads = th.autograd.grad(model.compute_loss(data)[0], params)
             updates.append(-scale * th.cat([g.flatten() for g in grads]).numpy())
+            if fit_baseline == "after":
+                model.fit_baseline(data)
         starts = buffer.episode_starts[: buffer.pos].astype(bool)
         trained = buffer.trainable[: buffer.pos]
         # Episodes trained on: those starting in the rollout, plus (only with a trap's mask) a tail at row 0
@@ -118,12 +132,17 @@ def z_scores(estimate: np.ndarray, exact: np.ndarray, std_error: np.ndarray, zer
 
 
 def compare_with_exact(
-    gamma: float, use_gamma_t: bool, baseline: str, reset_between_rollouts: bool, trainable_mask=None
+    gamma: float,
+    use_gamma_t: bool,
+    baseline: str,
+    reset_between_rollouts: bool,
+    trainable_mask=None,
+    fit_baseline: str = "after",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sampled estimate of grad J, the exact grad J, and the per-component z-scores between them."""
     model = make_model(gamma, use_gamma_t, baseline, reset_between_rollouts)
     exact = exact_gradient(model, gamma)
-    estimate, std_error = ratio_estimate(*sampled_updates(model, trainable_mask))
+    estimate, std_error = ratio_estimate(*sampled_updates(model, trainable_mask, fit_baseline))
     return estimate, exact, z_scores(estimate, exact, std_error)
 
 
@@ -133,7 +152,8 @@ def compare_with_exact(
         (1.0, False, "none", False),  # the plain estimator, episodes crossing rollout boundaries
         (1.0, False, "none", True),  # the plain estimator, envs reset between rollouts (the default)
         (0.9, True, "none", False),  # S&B's gamma^t factor: unbiased for the discounted objective
-        (1.0, False, "value", False),  # an (untrained) value baseline leaves the estimate unbiased
+        (1.0, False, "value", False),  # a value baseline, regressed after each update, leaves it unbiased
+        (1.0, False, "linear", True),  # so does the linear baseline, refitted after each update
     ],
 )
 def test_update_is_unbiased(gamma, use_gamma_t, baseline, reset_between_rollouts):
@@ -172,20 +192,22 @@ def with_leftover_tails(buffer) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "gamma, reset_between_rollouts, trainable_mask",
+    "gamma, baseline, reset_between_rollouts, trainable_mask, fit_baseline",
     [
         # Training only on episodes that end inside the window favours short episodes
-        (1.0, True, episodes_inside_window),
+        (1.0, "none", True, episodes_inside_window, "after"),
         # Training on episodes whose beginning was dropped tilts the gradient towards late states
-        (1.0, False, with_leftover_tails),
+        (1.0, "none", False, with_leftover_tails, "after"),
         # Without the gamma^t factor and gamma < 1, the update is biased for the discounted objective
-        (0.9, True, None),
+        (0.9, "none", True, None, "after"),
+        # A baseline fitted on the batch it is subtracted from has seen each G_t: it shrinks the update
+        (1.0, "linear", True, None, "before"),
     ],
-    ids=["episodes-inside-window", "dropped-beginnings", "discounted-without-gamma-t"],
+    ids=["episodes-inside-window", "dropped-beginnings", "discounted-without-gamma-t", "baseline-fitted-on-its-batch"],
 )
-def test_biased_estimators_are_detected(gamma, reset_between_rollouts, trainable_mask):
+def test_biased_estimators_are_detected(gamma, baseline, reset_between_rollouts, trainable_mask, fit_baseline):
     """The test above has the power to see the bias of the estimators REINFORCE must not use."""
-    _, _, z = compare_with_exact(gamma, False, "none", reset_between_rollouts, trainable_mask)
+    _, _, z = compare_with_exact(gamma, False, baseline, reset_between_rollouts, trainable_mask, fit_baseline)
     assert np.abs(z).max() > 6.0, z
 
 

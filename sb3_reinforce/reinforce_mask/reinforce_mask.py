@@ -57,12 +57,24 @@ class MaskableREINFORCE(REINFORCE):
         to ``n_envs * (n_steps - 1 + L) - 1`` steps (see ``REINFORCE``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation (entropy of the masked distribution), >= 0
-    :param vf_coef: Coefficient of the baseline's regression loss, >= 0 (only used with ``baseline="value"``)
-    :param max_grad_norm: The maximum value for the gradient clipping, > 0 (``float("inf")`` disables clipping)
-    :param baseline: ``"value"``: subtract a learned state value V(s), regressed on the Monte Carlo returns
-        (REINFORCE with baseline); ``"none"``: use the returns themselves
-    :param normalize_advantage: Whether to standardise the weights G_t - b(s_t) over the batch
-        (zero mean, unit std). It lowers the variance at the price of a bias of order 1/batch size
+    :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
+        The critic has its own optimiser, so with Adam this matters only against ``vf_max_grad_norm``
+    :param max_grad_norm: The maximum value for the policy's gradient clipping, > 0 (``float("inf")`` disables
+        clipping). The value baseline's gradient is clipped apart (``vf_max_grad_norm``)
+    :param baseline: What to subtract from the returns G_t: ``"none"``: nothing; ``"value"``: a learned state
+        value V(s), the policy's value head regressed on the returns with its own optimiser (REINFORCE with
+        baseline, see ``ValueBaseline``); ``"linear"``: rllab/garage's linear feature baseline, least squares on
+        the observation, its square and a cubic in the step index t (see ``LinearFeatureBaseline``). Either is
+        fitted on a batch only after that batch's advantages were computed, with the fit of the earlier batches
+    :param vf_learning_rate: The value baseline's learning rate, > 0
+    :param vf_n_epochs: Passes of the value baseline's regression over each batch, >= 1
+    :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
+    :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
+    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t) over the batch: ``True``:
+        standardise them, (A_t - mean A) / std A; ``"returns"``: (A_t - mean A) / std G, the scale of the
+        standardised returns, so that a baseline which explains the returns gives small weights instead of
+        unit-size noise; ``False``: leave them. Without a baseline, ``True`` and ``"returns"`` are the same.
+        Normalising lowers the variance at the price of a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
         episode (Sutton & Barto's REINFORCE): unbiased for the discounted objective when gamma < 1
     :param bootstrap_truncated: Opt-in: on a time-limit truncation, add gamma * V(terminal observation) to the
@@ -102,7 +114,11 @@ class MaskableREINFORCE(REINFORCE):
         vf_coef: float = 0.5,
         max_grad_norm: float = 0.5,
         baseline: str = "none",
-        normalize_advantage: bool = True,
+        vf_learning_rate: float = 1e-3,
+        vf_n_epochs: int = 10,
+        vf_batch_size: int = 256,
+        vf_max_grad_norm: float = 0.5,
+        normalize_advantage: bool | str = True,
         use_gamma_t: bool = False,
         bootstrap_truncated: bool = False,
         max_rollout_steps: int = 100_000,
@@ -127,6 +143,10 @@ class MaskableREINFORCE(REINFORCE):
             vf_coef=vf_coef,
             max_grad_norm=max_grad_norm,
             baseline=baseline,
+            vf_learning_rate=vf_learning_rate,
+            vf_n_epochs=vf_n_epochs,
+            vf_batch_size=vf_batch_size,
+            vf_max_grad_norm=vf_max_grad_norm,
             normalize_advantage=normalize_advantage,
             use_gamma_t=use_gamma_t,
             bootstrap_truncated=bootstrap_truncated,
@@ -174,6 +194,7 @@ class MaskableREINFORCE(REINFORCE):
             self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs
         )
         self.policy = self.policy.to(self.device)
+        self._setup_baseline()
 
     def collect_rollouts(  # type: ignore[override]
         self,
