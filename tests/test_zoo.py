@@ -232,24 +232,33 @@ def test_optimize(tmp_path, capsys):
     assert "params_baseline" in trials and "params_normalize_advantage" in trials
 
 
-def test_sampler_matches_converter():
+@pytest.mark.parametrize(
+    "baseline_params",
+    [
+        {"baseline": "none", "normalize_advantage": False},
+        {"baseline": "linear", "normalize_advantage": "returns"},
+        {"baseline": "value", "normalize_advantage": True, "vf_learning_rate": 3e-4},
+    ],
+)
+def test_sampler_matches_converter(baseline_params):
     params = {
         "learning_rate": 1e-3,
         "n_steps": 32,
         "one_minus_gamma": 0.01,
         "net_arch": "tiny",
         "activation_fn": "relu",
-        "baseline": "none",
-        "normalize_advantage": False,
         "ent_coef": 1e-3,
         "max_grad_norm": 1.0,
+        **baseline_params,
     }
     sampled = sample_reinforce_params(optuna.trial.FixedTrial(params), 0, 1, {})
     assert sampled == convert_reinforce_params(params)
     assert sampled["gamma"] == pytest.approx(0.99)
     assert sampled["policy_kwargs"] == {"net_arch": dict(pi=[64], vf=[64]), "activation_fn": th.nn.ReLU}
     model = REINFORCE("MlpPolicy", "CartPole-v1", **sampled)
-    assert model.baseline == "none" and model.n_steps == 32
+    assert model.baseline == baseline_params["baseline"] and model.n_steps == 32
+    assert model.normalize_advantage == baseline_params["normalize_advantage"]
+    assert model.vf_learning_rate == baseline_params.get("vf_learning_rate", 1e-3)
 
 
 @pytest.mark.parametrize(

@@ -61,10 +61,14 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
     one_minus_gamma = trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True)
     net_arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
     activation_fn = trial.suggest_categorical("activation_fn", list(ACTIVATION_FNS))
-    baseline = trial.suggest_categorical("baseline", ["none", "value"])
-    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True])
+    baseline = trial.suggest_categorical("baseline", ["none", "value", "linear"])
+    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True, "returns"])
     ent_coef = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
     max_grad_norm = trial.suggest_float("max_grad_norm", 0.3, 5.0, log=True)
+    # The value baseline's own optimiser: only sampled where it is used
+    baseline_params = {}
+    if baseline == "value":
+        baseline_params["vf_learning_rate"] = trial.suggest_float("vf_learning_rate", 1e-4, 1e-2, log=True)
 
     # Display the true value
     trial.set_user_attr("gamma", 1 - one_minus_gamma)
@@ -80,5 +84,6 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
             "normalize_advantage": normalize_advantage,
             "ent_coef": ent_coef,
             "max_grad_norm": max_grad_norm,
+            **baseline_params,
         }
     )
