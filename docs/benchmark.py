@@ -115,6 +115,16 @@ FINDINGS = {
     "chance (the next are -453 and -438).",
 }
 
+# Entries whose REINFORCE runs were measured with the value baseline before issue 9 (one Adam step per rollout, in
+# the policy's loss, clipped with the actor); baseline='value' now has its own optimiser and several epochs
+OLD_VALUE_BASELINE = ("Pendulum-v1", "InvertedPendulum-v5", "HalfCheetah-v5")
+OLD_VALUE_BASELINE_NOTE = (
+    "REINFORCE's runs here used the value baseline as it was before issue 9: one Adam step per rollout inside the "
+    "policy's loss (weight vf_coef), its gradient clipped together with the actor's. The entry's `baseline: value` "
+    "now trains the critic after each update with its own Adam (vf_learning_rate 1e-3, 10 epochs of minibatches of "
+    "256, its own clipping), so these figures describe the previous algorithm until the runs are repeated."
+)
+
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
 WHY_FEWER_SEEDS = (
     "on this project's 2-core machine, with evaluation every 5k steps, a 1M-step run of one algorithm takes 9 to 32 "
@@ -363,6 +373,8 @@ def report(args: argparse.Namespace) -> None:
         wanted = SEEDS_WANTED.get(env_id, 5)
         if min(row["seeds"] for row in rows.values() if row) < wanted:
             lines += ["", f"Fewer than {wanted} seeds: {WHY_FEWER_SEEDS}"]
+        if env_id in OLD_VALUE_BASELINE:
+            lines += ["", OLD_VALUE_BASELINE_NOTE]
         if env_id in FINDINGS:
             lines += ["", FINDINGS[env_id]]
         if env_id in PEERS:

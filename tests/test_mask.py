@@ -29,14 +29,7 @@ from tests.envs import InvalidActionError, RaiseOnInvalidAction, ToDictWrapper, 
 
 EP_LENGTH = 20
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # Tiny networks: one thread is faster, and much faster on a loaded machine
-    n_threads = th.get_num_threads()
-    th.set_num_threads(1)
-    yield
-    th.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # sb3-contrib's identity envs with masks: the observation is the action to take; some wrong actions are invalid

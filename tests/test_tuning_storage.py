@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-import torch as th
 import yaml
 
 rl_zoo3 = pytest.importorskip("rl_zoo3")
@@ -38,14 +37,6 @@ TUNE = ["-optimize", "--n-evaluations", "1", "--eval-episodes", "2", "--sampler"
 QUIET = ["--no-optim-plots", "--num-threads", "1", "--eval-freq", "-1"]
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    # --num-threads sets torch's global thread count in this process
-    n_threads = th.get_num_threads()
-    yield
-    th.set_num_threads(n_threads)
 
 
 @pytest.fixture(scope="module")

@@ -29,14 +29,7 @@ N_ENVS = 4
 N_STEPS = 4
 N_ROLLOUTS = 2000
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """The networks are tiny: one thread is several times faster than two on a busy machine."""
-    n_threads = th.get_num_threads()
-    th.set_num_threads(1)
-    yield
-    th.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_model(gamma: float, use_gamma_t: bool, baseline: str, reset_between_rollouts: bool) -> REINFORCE:

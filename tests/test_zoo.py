@@ -45,14 +45,6 @@ SHIPPED_ENTRIES = {
 FAST = ["--verbose", "0", "--num-threads", "1", "--eval-freq", "-1", "--seed", "0"]
 
 
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    # --num-threads sets torch's global thread count in this process
-    n_threads = th.get_num_threads()
-    yield
-    th.set_num_threads(n_threads)
-
-
 def write_config(path: Path, entries: dict) -> str:
     path.write_text(yaml.safe_dump(entries))
     return str(path)

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch as th
 import yaml
 
 rl_zoo3 = pytest.importorskip("rl_zoo3")
@@ -29,14 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 QUIET = ["--verbose", "0", "--num-threads", "1", "--seed", "0"]
 # The env raises on an invalid action: a run that ends took none, in training and in the evaluations
 RAISING = ["--env", RAISING_MASKED_ENV_ID, "--gym-packages", "tests.zoo_envs"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    # --num-threads sets torch's global thread count in this process
-    n_threads = th.get_num_threads()
-    yield
-    th.set_num_threads(n_threads)
 
 
 def write_config(path: Path, entries: dict) -> str:
