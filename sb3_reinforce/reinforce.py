@@ -205,6 +205,11 @@ class REINFORCE(OnPolicyAlgorithm):
             self._setup_model()
 
     def _setup_model(self) -> None:
+        if not (isinstance(self.policy_class, type) and issubclass(self.policy_class, ActorCriticPolicy)):
+            raise ValueError(
+                "REINFORCE needs a policy that subclasses SB3's ActorCriticPolicy ('MlpPolicy', 'CnnPolicy', "
+                f"'MultiInputPolicy'), got {self.policy_class!r}; for sb3-contrib's maskable policies use MaskableREINFORCE"
+            )
         # SB3's _setup_model builds the buffer from these; also run on load(), once the spaces are known
         if isinstance(self.observation_space, spaces.Dict):
             self.rollout_buffer_class = ReinforceDictRolloutBuffer

@@ -115,3 +115,10 @@ def test_set_env_checks_spaces():
     model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=1))
     with pytest.raises(ValueError, match="Observation spaces do not match"):
         model.set_env(make_vec_env("Pendulum-v1", n_envs=1))
+
+
+def test_maskable_policy_needs_maskable_reinforce():
+    from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+
+    with pytest.raises(ValueError, match=r"subclasses SB3's ActorCriticPolicy.*use MaskableREINFORCE"):
+        REINFORCE(MaskableActorCriticPolicy, "CartPole-v1")
