@@ -99,13 +99,12 @@ FINDINGS = {
     "lengths and outcomes were not recorded). Two changes tried on seed 0 with `docs/try_entry.py`: the Acrobot "
     "fix (ent_coef 0.01, lin_3e-3) ended at -58.0, a value baseline at -30.2 (the entry: 0.5). Not tried: gamma "
     "0.999 (the zoo's PPO uses it), larger batches.",
-    "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds. Seeds 0 and 1 were rerun with the value baseline "
-    "of issue 9 (its own Adam, 10 epochs of minibatches of 256 per rollout): both first reach 950 at 35k (45k "
-    "and 45k with the previous baseline) and no evaluation after that falls below 1000 (before, 4 of 572 did, "
-    "lowest 905.5 on seed 1); each run took 1,392 s against about 600 s, because the critic now makes 10 passes "
-    "over each 8,000-step batch. Seed 2 is still the previous baseline's run (950 at 70k, 1000 at the end). The "
-    "entry (VecNormalize, value baseline, log_std_init -1, 64x64, lr 1e-3, 8 envs) is the first one tried. "
-    "Tianshou's REINFORCE also reaches 1000.",
+    "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds, rerun with the value baseline of issue 9 (its own "
+    "Adam, 10 epochs of minibatches of 256 per rollout): every seed first reaches 950 at 35k (45k, 45k and 70k with "
+    "the previous baseline) and none of the 583 evaluations after that falls below 1000 (before, 4 of 572 did, "
+    "lowest 905.5). Each run took 1,355 to 1,392 s against about 600 s, because the critic now makes 10 passes "
+    "over each 8,000-step batch. The entry (VecNormalize, value baseline, log_std_init -1, 64x64, lr 1e-3, 8 envs) "
+    "is the first one tried. Tianshou's REINFORCE also reaches 1000.",
     "HalfCheetah-v5": "Goal: >= 1000 at 1M: met on 2/2 seeds (3370 and 1607; first 1000 at 50k and 30k), above "
     "Tianshou's REINFORCE at 3M (884). What did it: fewer envs, hence more updates. Episodes last 1000 steps, so "
     "an update holds n_envs episodes and 1M steps allow 1M / (1000 n_envs) updates. `python docs/update_count.py "
