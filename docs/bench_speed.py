@@ -68,41 +68,31 @@ def time_learn(algo: type, steps: int, seed: int, env_id=ENV_ID, **kwargs) -> tu
     return model.num_timesteps / elapsed, train_time / elapsed
 
 
-def time_loop(steps: int, seed: int, sampler: str) -> float:
-    """Steps per second of a bare loop: sample actions from a fresh policy, then ``env.step``."""
-    env = make_vec_env(ENV_ID, n_envs=N_ENVS, seed=seed)
-    policy = REINFORCE("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
+def time_loop(steps: int, seed: int, sampler: str, masked: bool = False) -> float:
+    """
+    Steps per second of a bare loop: sample actions from a fresh policy, then ``env.step``. With ``masked``, on the
+    masked env with a maskable policy, asking the envs for their masks at each step and sampling with them.
+
+    :param sampler: "sb3" (the policy's distribution; sb3-contrib's masked one when masked), "fast"
+        (``sample_actions``) or "actor+critic" (``policy.forward``, unmasked only)
+    """
+    algo = MaskableREINFORCE if masked else REINFORCE
+    env = make_vec_env(make_masked_env if masked else ENV_ID, n_envs=N_ENVS, seed=seed)
+    policy = algo("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
     policy.set_training_mode(False)
     obs = env.reset()
     start = time.perf_counter()
     for _ in range(steps // N_ENVS):
+        action_masks = get_action_masks(env) if masked else None
+        mask_kwargs = {"action_masks": action_masks} if masked else {}
         with th.no_grad():
             obs_tensor = obs_as_tensor(obs, policy.device)
             if sampler == "sb3":
-                actions = policy.get_distribution(obs_tensor).get_actions()
+                actions = policy.get_distribution(obs_tensor, **mask_kwargs).get_actions()
             elif sampler == "fast":
-                actions = sample_actions(policy, obs_tensor)
+                actions = sample_actions(policy, obs_tensor, action_masks)
             else:
                 actions, _, _ = policy(obs_tensor)
-        obs, _, _, _ = env.step(actions.cpu().numpy())
-    return steps / (time.perf_counter() - start)
-
-
-def time_masked_loop(steps: int, seed: int, sampler: str) -> float:
-    """Steps per second of a bare masked loop: the envs' masks, masked sampling from a fresh policy, ``env.step``."""
-    env = make_vec_env(make_masked_env, n_envs=N_ENVS, seed=seed)
-    policy = MaskableREINFORCE("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu").policy
-    policy.set_training_mode(False)
-    obs = env.reset()
-    start = time.perf_counter()
-    for _ in range(steps // N_ENVS):
-        action_masks = get_action_masks(env)
-        with th.no_grad():
-            obs_tensor = obs_as_tensor(obs, policy.device)
-            if sampler == "sb3-contrib":
-                actions = policy.get_distribution(obs_tensor, action_masks=action_masks).get_actions()
-            else:
-                actions = sample_actions(policy, obs_tensor, action_masks)
         obs, _, _, _ = env.step(actions.cpu().numpy())
     return steps / (time.perf_counter() - start)
 
@@ -147,8 +137,8 @@ def run_masked(args: argparse.Namespace) -> None:
         )
         results["MaskablePPO"].append(fps)
         results["MaskablePPO train share"].append(share)
-        results["masked floor"].append(time_masked_loop(args.steps, seed=repeat, sampler="sb3-contrib"))
-        results["masked floor (fast sampler)"].append(time_masked_loop(args.steps, seed=repeat, sampler="fast"))
+        results["masked floor"].append(time_loop(args.steps, seed=repeat, sampler="sb3", masked=True))
+        results["masked floor (fast sampler)"].append(time_loop(args.steps, seed=repeat, sampler="fast", masked=True))
 
     median = {name: float(np.median(values)) for name, values in results.items()}
     print(f"# {MASKED_ENV_NAME}, {N_ENVS} envs, n_steps={N_STEPS}, {args.steps} steps x {args.repeats} repeats (median),")
