@@ -44,6 +44,11 @@ ENVS = {
     "Pendulum-v1": (1_000_000, -200),
     "InvertedPendulum-v5": (1_000_000, 950),
     "HalfCheetah-v5": (1_000_000, 1000),
+    # Threshold: Tianshou's REINFORCE at 3M steps (PEERS), the figure to beat at 1M
+    "Hopper-v5": (1_000_000, 396),
+    "Walker2d-v5": (1_000_000, 412),
+    "Swimmer-v5": (1_000_000, 35),
+    "InvertedDoublePendulum-v5": (1_000_000, 1060),
 }
 # The zoo's A2C/PPO configs for env ids it lacks: (algo, env id) -> the zoo entry used instead
 ZOO_ALIASES = {
@@ -51,6 +56,14 @@ ZOO_ALIASES = {
     ("ppo", "HalfCheetah-v5"): "HalfCheetah-v4",
     ("a2c", "InvertedPendulum-v5"): "HalfCheetah-v4",  # the zoo's shared MuJoCo defaults for A2C
     ("ppo", "InvertedPendulum-v5"): "InvertedPendulum-v2",
+    ("a2c", "Hopper-v5"): "Hopper-v4",
+    ("ppo", "Hopper-v5"): "Hopper-v4",
+    ("a2c", "Walker2d-v5"): "Walker2d-v4",
+    ("ppo", "Walker2d-v5"): "Walker2d-v4",
+    ("a2c", "Swimmer-v5"): "Swimmer-v4",
+    ("ppo", "Swimmer-v5"): "Swimmer-v4",
+    ("a2c", "InvertedDoublePendulum-v5"): "HalfCheetah-v4",
+    ("ppo", "InvertedDoublePendulum-v5"): "InvertedDoublePendulum-v2",
 }
 # What the runs showed, beside each table (measurements, and how they were made)
 FINDINGS = {
@@ -140,6 +153,23 @@ PEERS = {
     "on 10/10 seeds at a median of about 126k env steps (81.7k to 242.6k).",
     "InvertedPendulum-v5": "Tianshou 2.x `Reinforce` (MuJoCo benchmark): reaches 1000.",
     "HalfCheetah-v5": "Tianshou 2.x `Reinforce` (MuJoCo benchmark): 884 at 3M steps.",
+}
+
+# Tianshou's REINFORCE (thu-ml/tianshou examples/mujoco/README.md, "Tianshou(3M steps)" column): the mean over 10
+# seeds of each seed's best test return (10 episodes) seen during 3M steps of training, ± the std over seeds, on the
+# gym v3/v2 versions of the envs. Ours is stricter: the final deterministic evaluation at 1M steps.
+TIANSHOU_SOURCE = (
+    'thu-ml/tianshou `examples/mujoco/README.md`, REINFORCE table, column "Tianshou(3M steps)": the mean over 10 '
+    "seeds of each seed's best average test return (10 episodes) seen during 3M steps of training, ± one std over "
+    "seeds, on the gym v3 (InvertedDoublePendulum v2) versions of the envs"
+)
+TIANSHOU_3M = {
+    "HalfCheetah-v5": (884.0, 41.0),
+    "Hopper-v5": (395.8, 64.5),
+    "Walker2d-v5": (412.0, 52.4),
+    "Swimmer-v5": (35.3, 1.4),
+    "InvertedDoublePendulum-v5": (1059.7, 307.7),
+    "InvertedPendulum-v5": (999.2, 2.4),
 }
 
 
@@ -309,6 +339,31 @@ def update_readme(table: list[str]) -> None:
     readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
 
 
+def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
+    """Our REINFORCE's final evaluation at its budget beside Tianshou's REINFORCE at 3M steps (``TIANSHOU_3M``)."""
+    lines = ["## REINFORCE against Tianshou's REINFORCE (MuJoCo)", ""]
+    lines += [
+        f"Tianshou: {TIANSHOU_SOURCE}. Ours: the final deterministic evaluation (10 episodes) at 1M steps, "
+        "one per seed, not the best seen during training.",
+        "",
+    ]
+    lines += ["| env | ours at 1M: final, mean ± std | ours: each seed | seeds at or above Tianshou's | Tianshou at 3M |"]
+    lines += ["|---|---|---|---|---|"]
+    for env_id, (figure, std) in TIANSHOU_3M.items():
+        runs = curves.get(env_id, {}).get("reinforce", {})
+        if not runs:
+            lines += [f"| {env_id} | not run | - | - | {figure:.1f} ± {std:.1f} |"]
+            continue
+        finals = [float(returns[-1]) for _, returns in runs.values()]
+        each = ", ".join(f"{final:.0f}" for final in finals)
+        above = sum(final >= figure for final in finals)
+        lines += [
+            f"| {env_id} | {np.mean(finals):.1f} ± {np.std(finals):.1f} | {each} | {above}/{len(finals)} | "
+            f"{figure:.1f} ± {std:.1f} |"
+        ]
+    return [*lines, ""]
+
+
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
     lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO", ""]
@@ -346,6 +401,7 @@ def report(args: argparse.Namespace) -> None:
         table += ["| " + " | ".join(cells) + " |"]
     lines += [*table, ""]
     update_readme(table)
+    lines += tianshou_table(curves)
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
         if not any(rows.values()):

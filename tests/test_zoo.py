@@ -40,6 +40,10 @@ SHIPPED_ENTRIES = {
     "MountainCarContinuous-v0",
     "InvertedPendulum-v5",
     "HalfCheetah-v5",
+    "Hopper-v5",
+    "Walker2d-v5",
+    "Swimmer-v5",
+    "InvertedDoublePendulum-v5",
 }
 # Common flags: quiet, single-threaded, no periodic evaluation
 FAST = ["--verbose", "0", "--num-threads", "1", "--eval-freq", "-1", "--seed", "0"]
@@ -306,8 +310,13 @@ ENTRY_ENVS = {
     "MountainCarContinuous-v0": "MountainCarContinuous-v0",
     "InvertedPendulum-v5": "InvertedPendulum-v5",
     "HalfCheetah-v5": "HalfCheetah-v5",
+    "Hopper-v5": "Hopper-v5",
+    "Walker2d-v5": "Walker2d-v5",
+    "Swimmer-v5": "Swimmer-v5",
+    "InvertedDoublePendulum-v5": "InvertedDoublePendulum-v5",
 }
-PHYSICS = {"LunarLander-v3": "Box2D", "InvertedPendulum-v5": "mujoco", "HalfCheetah-v5": "mujoco", "atari": "ale_py"}
+MUJOCO = ("InvertedPendulum-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Swimmer-v5", "InvertedDoublePendulum-v5")
+PHYSICS = {"LunarLander-v3": "Box2D", "atari": "ale_py", **dict.fromkeys(MUJOCO, "mujoco")}
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRY_ENVS))
