@@ -9,9 +9,10 @@ EvalCallback, VecNormalize statistics synced). Each run is
     python docs/benchmark.py run --envs CartPole-v1 --seeds 10 --workers 2   # train (appends to the raw data)
     python docs/benchmark.py report                                          # tables and curves from the raw data
 
-``run`` stores each run's evaluations as docs/benchmark/data/ENV/ALGO_seedSEED.csv (timesteps, mean return)
-and its wall-clock time in docs/benchmark/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one
-learning-curve PNG per env from those files alone, without retraining.
+``run`` stores each run's evaluations as docs/benchmark/data/ENV/ALGO_seedSEED.csv (timesteps, mean return,
+mean episode length; runs older than the length column have the first two) and its wall-clock time in
+docs/benchmark/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one learning-curve PNG per env from those
+files alone, without retraining.
 
 Where the zoo has no A2C/PPO entry for an env id, the entry of the nearest version is used
 (``ZOO_ALIASES``), and the report says so.
@@ -230,7 +231,8 @@ def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = 
     :param threads: Torch threads
     :param entry: A zoo entry to use instead of the default one (the shipped reinforce.yml, or the zoo's own
         A2C/PPO entry; ``ZOO_ALIASES`` for ids the zoo lacks)
-    :return: The evaluation steps, the mean evaluation return at each, and the wall-clock time in seconds
+    :return: The evaluation steps, the mean evaluation return and episode length at each, and the wall-clock time
+        in seconds
     """
     budget = ENVS[env_id][0]
     if entry is None:
@@ -248,7 +250,7 @@ def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = 
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         wall_clock = time.perf_counter() - start
         evaluations = np.load(next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")))
-    return evaluations["timesteps"], evaluations["results"].mean(axis=1), wall_clock
+    return evaluations["timesteps"], evaluations["results"].mean(axis=1), evaluations["ep_lengths"].mean(axis=1), wall_clock
 
 
 def first_hit(steps: np.ndarray, returns: np.ndarray, threshold: float) -> float | None:
@@ -259,14 +261,14 @@ def first_hit(steps: np.ndarray, returns: np.ndarray, threshold: float) -> float
 
 def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
     """Train one agent; save its evaluations as CSV; return the wall-clock time."""
-    steps, returns, wall_clock = train(algo, env_id, seed, threads)
+    steps, returns, lengths, wall_clock = train(algo, env_id, seed, threads)
     out = DATA / env_id / f"{algo}_seed{seed}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["timesteps", "mean_return"])
-        for step, mean_return in zip(steps, returns, strict=True):
-            writer.writerow([int(step), f"{float(mean_return):.2f}"])
+        writer.writerow(["timesteps", "mean_return", "mean_length"])
+        for step, mean_return, mean_length in zip(steps, returns, lengths, strict=True):
+            writer.writerow([int(step), f"{float(mean_return):.2f}", f"{float(mean_length):.1f}"])
     return wall_clock
 
 

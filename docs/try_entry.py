@@ -29,7 +29,7 @@ from benchmark import ENVS, first_hit, train
 def run_seed(env_id: str, entry: dict, seed: int) -> tuple[float, float | None]:
     """Train one seed; return its final evaluation and the first step at which it reached the threshold."""
     budget, threshold = ENVS[env_id]
-    steps, returns, _ = train(
+    steps, returns, _, _ = train(
         "reinforce", env_id, seed, threads=1, entry={"n_timesteps": budget, "policy": "MlpPolicy", **entry}
     )
     return float(returns[-1]), first_hit(steps, returns, threshold)
