@@ -97,7 +97,8 @@ FINDINGS = {
     "Pendulum-v1": "Goal: final >= -250: out of reach (-1092 ± 127 on 3 seeds). What was measured points at the "
     "number of updates. An update needs whole 200-step episodes, so 300k steps allow at most 1,500 updates (1 env). "
     "`python docs/update_count.py --envs Pendulum-v1` trains 300k steps on seed 0 and prints the training return per "
-    "tenth of the episodes: REINFORCE with a value baseline goes from -1237 to -1186 with 4 envs (375 updates) and "
+    "tenth of the episodes: REINFORCE with a value baseline (the previous one, one Adam step per rollout) goes "
+    "from -1237 to -1186 with 4 envs (375 updates) and "
     "from -1182 to -1135 with 1 env (1,500 updates). A2C with n_steps 200 (375 updates) shows no trend either, "
     "whether its advantages are Monte Carlo (lambda 1: -1193 to -1186) or lower-variance lambda-returns (lambda "
     "0.9: -1200 to -1111); with n_steps 8 (9,375 updates) it improves (lambda 1: -1199 to -819), though its "
@@ -135,10 +136,14 @@ FINDINGS = {
     "lowest 905.5). Each run took 1,355 to 1,392 s against about 600 s, because the critic now makes 10 passes "
     "over each 8,000-step batch. The entry (VecNormalize, value baseline, log_std_init -1, 64x64, lr 1e-3, 8 envs) "
     "is the first one tried. Tianshou's REINFORCE also reaches 1000.",
-    "HalfCheetah-v5": "Goal: >= 1000 at 1M: met on 2/2 seeds (3370 and 1607; first 1000 at 50k and 30k), above "
-    "Tianshou's REINFORCE at 3M (884). What did it: fewer envs, hence more updates. Episodes last 1000 steps, so "
+    "HalfCheetah-v5": "Goal: >= 1000 at 1M: met on 2/2 seeds (3105 and 3970; first 1000 at 25k and 65k), above "
+    "Tianshou's REINFORCE at 3M (884). These runs use the value baseline of issue 9 (its own Adam, 10 epochs per "
+    "rollout); with the previous one (one Adam step per rollout, inside the policy's loss) the same seeds ended at "
+    "3370 and 1607, in 820 to 854 s per run against 2,070 s now. What did it: fewer envs, hence more updates. "
+    "Episodes last 1000 steps, so "
     "an update holds n_envs episodes and 1M steps allow 1M / (1000 n_envs) updates. `python docs/update_count.py "
-    "--envs HalfCheetah-v5` (300k steps, seed 0, training return in the last tenth of the episodes): 8 envs and lr "
+    "--envs HalfCheetah-v5` (300k steps, seed 0, training return in the last tenth of the episodes; measured with "
+    "the previous value baseline): 8 envs and lr "
     "1e-3 (37 updates) 180; 2 envs (150 updates) 736; 1 env (300 updates) 1095; 2 envs at lr 3e-3 1372. The "
     "entry takes 2 envs with lin_3e-3 (500 updates in 1M). The zoo's A2C entry (its defaults for MuJoCo) ends at "
     "1008, its tuned PPO at 6876 (1 seed each); A2C's 5k steps to 1000 is its first evaluation scoring 1159 by "
@@ -165,16 +170,6 @@ FINDINGS = {
     "baseline, VecNormalize, log_std_init -1, 64x64) with 4 envs and lin_1e-3, the first one tried. About 9,350 "
     "is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
 }
-
-# Entries whose REINFORCE runs were measured with the value baseline before issue 9 (one Adam step per rollout, in
-# the policy's loss, clipped with the actor); baseline='value' now has its own optimiser and several epochs
-OLD_VALUE_BASELINE = ("HalfCheetah-v5",)
-OLD_VALUE_BASELINE_NOTE = (
-    "REINFORCE's runs here used the value baseline as it was before issue 9: one Adam step per rollout inside the "
-    "policy's loss (weight vf_coef), its gradient clipped together with the actor's. The entry's `baseline: value` "
-    "now trains the critic after each update with its own Adam (vf_learning_rate 1e-3, 10 epochs of minibatches of "
-    "256, its own clipping), so these figures describe the previous algorithm until the runs are repeated."
-)
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
 WHY_FEWER_SEEDS = (
@@ -406,12 +401,11 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
         if not runs:
             lines += [f"| {env_id} | not run | - | - | {figure:.1f} ± {std:.1f} |"]
             continue
-        name = f"{env_id} (previous value baseline)" if env_id in OLD_VALUE_BASELINE else env_id
         finals = [float(returns[-1]) for _, returns in runs.values()]
         each = ", ".join(f"{final:.0f}" for final in finals)
         above = sum(final >= figure for final in finals)
         lines += [
-            f"| {name} | {np.mean(finals):.1f} ± {np.std(finals):.1f} | {each} | {above}/{len(finals)} | "
+            f"| {env_id} | {np.mean(finals):.1f} ± {np.std(finals):.1f} | {each} | {above}/{len(finals)} | "
             f"{figure:.1f} ± {std:.1f} |"
         ]
     return [*lines, ""]
@@ -482,8 +476,6 @@ def report(args: argparse.Namespace) -> None:
         wanted = SEEDS_WANTED.get(env_id, 5)
         if min(row["seeds"] for row in rows.values() if row) < wanted:
             lines += ["", f"Fewer than {wanted} seeds: {WHY_FEWER_SEEDS}"]
-        if env_id in OLD_VALUE_BASELINE:
-            lines += ["", OLD_VALUE_BASELINE_NOTE]
         if env_id in FINDINGS:
             lines += ["", FINDINGS[env_id]]
         if env_id in PEERS:
