@@ -111,7 +111,7 @@ FINDINGS = {
     "rollout). With the previous one (one Adam step per rollout inside the policy's loss) the 3 seeds ended at "
     "-1094 ± 122 (seed 0: -1195.2, its last 20 evaluations averaging -1070; now -1171.9 and -1076), in 178 to 238 s "
     "per run against 461 to 510 s now: the new critic changes nothing measurable here, as the update count "
-    "predicts, and costs twice the time.",
+    "predicts, and costs about 2.3 times the time.",
     "LunarLander-v3": "Goal (issue 9): >= 200 at 1M on >= 3/5 seeds: missed, 1/5 (finals -19.7, 233.0, 104.1, "
     "-29.7, -10.6; 3/5 reach 200 at some evaluation). The entry: 1 env and n_steps 1, so each update is one "
     "episode; the value baseline (its own Adam, 10 epochs per rollout); gamma 0.999, as the zoo's PPO entry; "

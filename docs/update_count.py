@@ -43,7 +43,7 @@ CHEETAH = dict(
     normalize_advantage=True,
     policy_kwargs=dict(log_std_init=-1, net_arch=dict(pi=[64, 64], vf=[64, 64])),
 )
-LANDER = dict(baseline="value", n_steps=1, normalize_advantage=True, learning_rate=1e-3)
+LANDER = dict(baseline="value", n_steps=1, gamma=0.999, normalize_advantage=True, learning_rate=1e-3)
 # env id: {name: (algorithm, n_envs, its arguments)}
 VARIANTS = {
     "Pendulum-v1": {
@@ -66,8 +66,8 @@ VARIANTS = {
             16,
             dict(n_steps=64, learning_rate=3e-3, normalize_advantage=True),
         ),
-        "REINFORCE, value baseline, 4 envs, gamma 0.999": (REINFORCE, 4, dict(LANDER, gamma=0.999)),
-        "REINFORCE, value baseline, 1 env, gamma 0.999": (REINFORCE, 1, dict(LANDER, gamma=0.999)),
+        "REINFORCE, value baseline, 4 envs, gamma 0.999": (REINFORCE, 4, LANDER),
+        "REINFORCE, value baseline, 1 env, gamma 0.999": (REINFORCE, 1, LANDER),
     },
 }
 # envs whose observations and rewards are normalised (as in their zoo entries)
