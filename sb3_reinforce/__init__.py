@@ -4,6 +4,6 @@ from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.reinforce_mask import MaskableREINFORCE
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["REINFORCE", "CnnPolicy", "MaskableREINFORCE", "MlpPolicy", "MultiInputPolicy", "__version__"]
