@@ -265,3 +265,29 @@ class ToDictWrapper(gym.Wrapper):
     def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
         obs, reward, terminated, truncated, info = self.env.step(action)
         return {"obs": obs}, reward, terminated, truncated, info
+
+
+class ForbiddenActionEnv(gym.Env):
+    """
+    Discrete(3) actions, a constant observation and 10-step episodes; stepping with action 1 raises
+    ``InvalidActionError``. A policy that gives action 1 probability 0 runs here; one that samples it fails at once.
+    """
+
+    FORBIDDEN = 1
+    observation_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+    action_space = spaces.Discrete(3)
+
+    def __init__(self, horizon: int = 10):
+        self.horizon = horizon
+        self.t = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.t = 0
+        return np.ones(2, dtype=np.float32), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if int(action) == self.FORBIDDEN:
+            raise InvalidActionError(f"action {self.FORBIDDEN} is forbidden")
+        self.t += 1
+        return np.ones(2, dtype=np.float32), float(action), False, self.t >= self.horizon, {}

@@ -4,10 +4,17 @@ import numpy as np
 import pytest
 import torch as th
 from sb3_contrib.common.envs import InvalidActionEnvDiscrete, InvalidActionEnvMultiBinary, InvalidActionEnvMultiDiscrete
+from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from stable_baselines3.common.distributions import Distribution
+from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.envs import IdentityEnv, IdentityEnvBox, IdentityEnvMultiBinary, IdentityEnvMultiDiscrete
+from stable_baselines3.common.policies import ActorCriticCnnPolicy, ActorCriticPolicy, MultiInputActorCriticPolicy
+from stable_baselines3.common.torch_layers import MlpExtractor
+from stable_baselines3.common.type_aliases import PyTorchObs
 
 from sb3_reinforce import REINFORCE, MaskableREINFORCE
-from sb3_reinforce.sampling import sample_actions
+from sb3_reinforce.sampling import has_sb3_sampling_path, sample_actions
+from tests.envs import ForbiddenActionEnv
 
 N_SAMPLES = 20_000
 
@@ -94,3 +101,91 @@ def test_masked_sampler_matches_sb3_contrib_distribution(env):
     else:
         for dim, categorical in enumerate(distribution.distributions):
             assert_frequencies(*one_hot_probs(categorical.probs[0], samples[:, dim]))
+
+
+FORBIDDEN_LOGIT = -1e9
+
+
+def forbid(logits: th.Tensor) -> th.Tensor:
+    """Logits under which ForbiddenActionEnv's forbidden action has probability 0."""
+    return logits.index_fill(-1, th.tensor([ForbiddenActionEnv.FORBIDDEN]), FORBIDDEN_LOGIT)
+
+
+class ForbidInLatentPolicy(ActorCriticPolicy):
+    """A custom head: ``_get_action_dist_from_latent`` forbids an action (as action constraints do)."""
+
+    def _get_action_dist_from_latent(self, latent_pi: th.Tensor) -> Distribution:
+        return self.action_dist.proba_distribution(action_logits=forbid(self.action_net(latent_pi)))
+
+
+class ForbidInGetDistributionPolicy(ActorCriticPolicy):
+    """``get_distribution`` overridden (as temperatures and constraints often are)."""
+
+    def get_distribution(self, obs: PyTorchObs) -> Distribution:
+        distribution = super().get_distribution(obs)
+        return self.action_dist.proba_distribution(action_logits=forbid(distribution.distribution.logits))
+
+
+class ScaledFeaturesPolicy(ActorCriticPolicy):
+    """``extract_features`` overridden. SB3's ``get_distribution`` calls ``BaseModel.extract_features``, not the
+    override, so the loss's distribution does not change; the sampler must still not assume it."""
+
+    def extract_features(self, obs: PyTorchObs, features_extractor=None):  # type: ignore[override]
+        return super().extract_features(obs, features_extractor)
+
+
+class ForbidInMaskablePolicy(MaskableActorCriticPolicy):
+    """sb3-contrib's maskable policy with an overridden ``_get_action_dist_from_latent``."""
+
+    def _get_action_dist_from_latent(self, latent_pi: th.Tensor):  # type: ignore[override]
+        return self.action_dist.proba_distribution(action_logits=forbid(self.action_net(latent_pi)))
+
+
+class OwnActorExtractor(MlpExtractor):
+    """An ``mlp_extractor`` whose ``forward_actor`` is not SB3's."""
+
+    def forward_actor(self, features: th.Tensor) -> th.Tensor:
+        return super().forward_actor(features)
+
+
+def test_fast_path_only_for_sb3_sampling_path():
+    """The fast path is taken only where the policy's sampling path is SB3's (or sb3-contrib's) own."""
+    for policy_class in (ActorCriticPolicy, ActorCriticCnnPolicy, MultiInputActorCriticPolicy, MaskableActorCriticPolicy):
+        assert has_sb3_sampling_path(policy_class, MlpExtractor)
+    for policy_class in (ForbidInLatentPolicy, ForbidInGetDistributionPolicy, ScaledFeaturesPolicy, ForbidInMaskablePolicy):
+        assert not has_sb3_sampling_path(policy_class, MlpExtractor), policy_class
+    assert not has_sb3_sampling_path(ActorCriticPolicy, OwnActorExtractor)
+
+
+@pytest.mark.parametrize(
+    "algo, policy_class",
+    [
+        (REINFORCE, ForbidInLatentPolicy),
+        (REINFORCE, ForbidInGetDistributionPolicy),
+        (MaskableREINFORCE, ForbidInMaskablePolicy),
+    ],
+)
+def test_custom_policy_is_sampled_from_its_own_distribution(algo, policy_class):
+    """A policy whose own distribution forbids an action never takes it during collection (the env raises if it
+    does), and the loss evaluates the same distribution: the forbidden action has log-probability ~ -1e9."""
+    kwargs = {"use_masking": False} if algo is MaskableREINFORCE else {}
+    model = algo(policy_class, make_vec_env(ForbiddenActionEnv, n_envs=4, seed=0), n_steps=8, seed=0)
+    with th.no_grad():  # without the override, action 1 would be the likeliest
+        model.policy.action_net.bias.copy_(th.tensor([0.0, 3.0, 0.0]))
+    model.learn(400, **kwargs)
+    assert model.num_timesteps >= 400
+    actions = model.rollout_buffer.actions[: model.rollout_buffer.pos]
+    assert set(np.unique(actions)) == {0, 2}
+
+
+def test_extract_features_override_is_sampled_from_get_distribution():
+    """With an ``extract_features`` override the sampler falls back to ``get_distribution(obs).get_actions()``,
+    which draws exactly what SB3's own sampling draws from the same random state."""
+    model = REINFORCE(ScaledFeaturesPolicy, IdentityEnv(dim=4), seed=0)
+    obs = th.zeros((64, 1), dtype=th.long)
+    with th.no_grad():
+        th.manual_seed(1)
+        sampled = sample_actions(model.policy, obs)
+        th.manual_seed(1)
+        reference = model.policy.get_distribution(obs).get_actions()
+    th.testing.assert_close(sampled, reference)
