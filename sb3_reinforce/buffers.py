@@ -20,6 +20,7 @@ class ReinforceRolloutBufferSamples(NamedTuple):
     :param returns: Monte Carlo returns G_t
     :param discounts: gamma^t, with t the step's index inside its episode
     :param episode_steps: t, the step's index inside its episode (a baseline's time feature)
+    :param env_indices: Index of the env each step comes from (``normalize_advantage="unbiased"`` needs it)
     """
 
     observations: th.Tensor | TensorDict
@@ -27,6 +28,24 @@ class ReinforceRolloutBufferSamples(NamedTuple):
     returns: th.Tensor
     discounts: th.Tensor
     episode_steps: th.Tensor
+    env_indices: th.Tensor
+
+
+def index_samples(samples: NamedTuple, indices: slice | th.Tensor) -> NamedTuple:
+    """
+    The rows ``indices`` of every field of a batch of samples (each tensor, and each tensor of a dict of them).
+
+    :param samples: A batch of samples (``ReinforceRolloutBufferSamples`` or a subclass's samples)
+    :param indices: A slice or a tensor of row indices
+    :return: A batch of the same type, holding those rows
+    """
+
+    def rows(field: th.Tensor | TensorDict) -> th.Tensor | TensorDict:
+        if isinstance(field, dict):
+            return {key: value[indices] for key, value in field.items()}
+        return field[indices]
+
+    return type(samples)(*(rows(field) for field in samples))
 
 
 def discounted_returns(rewards: np.ndarray, episode_ends: np.ndarray, gamma: float) -> np.ndarray:
@@ -63,6 +82,8 @@ class ReinforceRolloutBuffer(RolloutBuffer):
     per step and env, whether the step belongs to an episode that joined the rollout (``trainable``),
     the step's index inside its episode, and an optional bootstrap value added on time-limit truncation.
     Values and log-probabilities are not filled in: REINFORCE needs neither during collection.
+    Observations are stored in their space's dtype (uint8 frames stay uint8, as in SB3's buffer): the policy's
+    preprocessing converts each chunk it is given.
 
     :param buffer_size: Initial number of steps per env (REINFORCE's ``n_steps``)
     :param observation_space: Observation space
@@ -200,25 +221,36 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         for start in range(0, len(indices), batch_size):
             yield self._get_samples(indices[start : start + batch_size])
 
+    def _flat(self, array: np.ndarray, batch_inds: np.ndarray) -> np.ndarray:
+        """
+        Rows ``batch_inds`` of the stored steps flattened env-major (index ``env * pos + step``), as
+        ``swap_and_flatten(array[:pos])[batch_inds]`` but with one copy of only those rows.
+
+        :param array: A per-step array, shape (buffer_size, n_envs, ...)
+        :param batch_inds: Flat env-major indices
+        :return: The rows, shape (len(batch_inds), ...)
+        """
+        return array[batch_inds % self.pos, batch_inds // self.pos]
+
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> ReinforceRolloutBufferSamples:
-        def flat(array: np.ndarray) -> np.ndarray:
-            return self.swap_and_flatten(array[: self.pos])[batch_inds]
-
         if isinstance(self.observations, dict):
-            observations = {key: self.to_torch(flat(obs)) for key, obs in self.observations.items()}
+            observations = {
+                key: self.to_torch(self._flat(obs, batch_inds), copy=False) for key, obs in self.observations.items()
+            }
         else:
-            observations = self.to_torch(flat(self.observations))
-        episode_steps = flat(self.episode_steps)
+            observations = self.to_torch(self._flat(self.observations, batch_inds), copy=False)
+        episode_steps = self._flat(self.episode_steps, batch_inds)
         discounts = self.gamma ** episode_steps.astype(np.float64)
         return ReinforceRolloutBufferSamples(
             observations=observations,
             # Cast to float32 like SB3 (its policies expect float actions)
-            actions=self.to_torch(flat(self.actions).astype(np.float32, copy=False)),
-            returns=self.to_torch(flat(self.returns).flatten()),
-            discounts=self.to_torch(discounts.astype(np.float32).flatten()),
-            episode_steps=self.to_torch(episode_steps.flatten()),
+            actions=self.to_torch(self._flat(self.actions, batch_inds).astype(np.float32, copy=False)),
+            returns=self.to_torch(self._flat(self.returns, batch_inds)),
+            discounts=self.to_torch(discounts.astype(np.float32)),
+            episode_steps=self.to_torch(episode_steps),
+            env_indices=self.to_torch(batch_inds // self.pos),
         )
 
 

@@ -12,7 +12,13 @@ from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
 
 from sb3_reinforce.baselines import Baseline, LinearFeatureBaseline, ValueBaseline
-from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
+from sb3_reinforce.buffers import (
+    ReinforceDictRolloutBuffer,
+    ReinforceRolloutBuffer,
+    ReinforceRolloutBufferSamples,
+    index_samples,
+)
+from sb3_reinforce.normalization import other_envs_statistics, statistics
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
 from sb3_reinforce.utils import check_bool, check_range
@@ -20,7 +26,10 @@ from sb3_reinforce.utils import check_bool, check_range
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 
 BASELINES = ("none", "value", "linear")
-NORMALIZE_ADVANTAGE = (False, True, "returns")
+NORMALIZE_ADVANTAGE = (False, True, "returns", "unbiased")
+# chunk_size=None: as many steps per chunk as keep its observations under CHUNK_OBS_VALUES values, at most MAX_CHUNK_SIZE
+CHUNK_OBS_VALUES = 2**24
+MAX_CHUNK_SIZE = 2**16
 
 
 class REINFORCE(OnPolicyAlgorithm):
@@ -65,11 +74,14 @@ class REINFORCE(OnPolicyAlgorithm):
     :param vf_n_epochs: Passes of the value baseline's regression over each batch, >= 1
     :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
     :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
-    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t) over the batch: ``True``:
-        standardise them, (A_t - mean A) / std A; ``"returns"``: (A_t - mean A) / std G, the scale of the
-        standardised returns, so that a baseline which explains the returns gives small weights instead of
-        unit-size noise; ``False``: leave them. Without a baseline, ``True`` and ``"returns"`` are the same.
-        Normalising lowers the variance at the price of a bias of order 1/batch size
+    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t): ``"unbiased"`` (the default):
+        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: those
+        of the other envs' steps in the batch (with one env: those of the previous batch), so that the update's
+        expectation stays a positive multiple of the policy gradient (see ``sb3_reinforce.normalization``);
+        ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch; ``"returns"``:
+        (A_t - mean A) / std G over the batch, the scale of the standardised returns, so that a baseline which
+        explains the returns gives small weights instead of unit-size noise; ``False``: leave them. ``True`` and
+        ``"returns"`` put each step's own return in the statistics that weigh it: a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
         episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
         objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
@@ -80,6 +92,11 @@ class REINFORCE(OnPolicyAlgorithm):
     :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
         every joined episode to end, so an env that never ends raises an error once it is reached;
         the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
+    :param chunk_size: Steps per forward and backward pass of the update (an integer >= 1, or None). The update is
+        one gradient step on the whole rollout, computed in chunks whose gradients add up to it (gradient
+        accumulation), so that its memory is bounded by a chunk instead of the rollout. None: sized from the
+        observation space, at most 2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames;
+        one chunk for any rollout of small vector observations)
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
         instead of action noise exploration (default: False)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE
@@ -118,11 +135,12 @@ class REINFORCE(OnPolicyAlgorithm):
         vf_n_epochs: int = 10,
         vf_batch_size: int = 256,
         vf_max_grad_norm: float = 0.5,
-        normalize_advantage: bool | str = True,
+        normalize_advantage: bool | str = "unbiased",
         use_gamma_t: bool = False,
         bootstrap_truncated: bool = False,
         max_rollout_steps: int = 100_000,
         reset_between_rollouts: bool = True,
+        chunk_size: int | None = None,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
         stats_window_size: int = 100,
@@ -156,10 +174,12 @@ class REINFORCE(OnPolicyAlgorithm):
         check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
         check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
         check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
-        if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage == "returns"):
+        if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage in ("returns", "unbiased")):
             raise ValueError(
                 f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
             )
+        if chunk_size is not None:
+            check_range("chunk_size", chunk_size, low=1, integer=True)
         if bootstrap_truncated and baseline != "value":
             raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
 
@@ -200,6 +220,9 @@ class REINFORCE(OnPolicyAlgorithm):
         self.bootstrap_truncated = bootstrap_truncated
         self.max_rollout_steps = max_rollout_steps
         self.reset_between_rollouts = reset_between_rollouts
+        self.chunk_size = chunk_size
+        # normalize_advantage="unbiased" with one env: the mean and std of the previous batch's advantages
+        self._advantage_statistics: tuple[float, float] | None = None
 
         if _init_setup_model:
             self._setup_model()
@@ -406,65 +429,152 @@ class REINFORCE(OnPolicyAlgorithm):
         self.logger.record("rollout/steps_collected", n_collected)
         self.logger.record("rollout/steps_discarded", n_collected - n_trainable)
 
-    def compute_loss(self, rollout_data: ReinforceRolloutBufferSamples) -> tuple[th.Tensor, dict[str, float]]:
+    def _chunks(self, rollout_data: ReinforceRolloutBufferSamples) -> list[slice]:
         """
-        The REINFORCE loss of a batch of whole episodes. With C = n_steps * n_envs (a constant),
-        b the baseline (0 without one) and w_t = gamma^t (1 unless ``use_gamma_t``):
-
-            L(theta) = -(1/C) sum_t w_t (G_t - b(s_t, t)) log pi_theta(a_t|s_t)
-                       - ent_coef (1/C) sum_t H[pi_theta(.|s_t)]
-
-        Its gradient with respect to the policy parameters theta (not the actions) is the REINFORCE
-        estimate of the policy gradient, times the constant E[episodes per rollout] / C.
-        For a categorical policy, -log pi(a_t|s_t) is the cross-entropy of the logits with the taken
-        action as label; for a Gaussian policy, log pi(a_t|s_t) is the log density of the taken action.
-        b is the baseline as fitted on the previous batches: it is fitted on this one afterwards
-        (``fit_baseline``), so it does not depend on this batch's returns.
+        The slices of a batch that are put through the network one at a time (``chunk_size``).
 
         :param rollout_data: The trainable steps of a rollout
-        :return: The loss, and the figures to log
+        :return: Consecutive slices covering the batch
         """
-        actions = rollout_data.actions
-        if isinstance(self.action_space, spaces.Discrete):
-            # Convert discrete action from float to long
-            actions = actions.long().flatten()
+        size = self.chunk_size
+        if size is None:
+            size = int(np.clip(CHUNK_OBS_VALUES // max(spaces.flatdim(self.observation_space), 1), 1, MAX_CHUNK_SIZE))
+        n_steps = len(rollout_data.returns)
+        return [slice(start, start + size) for start in range(0, n_steps, size)]
+
+    def normalize(self, advantages: th.Tensor, returns: th.Tensor, env_indices: th.Tensor) -> th.Tensor:
+        """
+        Normalise the advantages of a whole batch as ``normalize_advantage`` says:
+
+        - ``"unbiased"``: (A_t - m_-i) / s_-i, the mean and std of the other envs' advantages (env i being the
+          step's own), or, with one env, (A_t - m') / s' with those of the previous batch
+          (``sb3_reinforce.normalization``);
+        - ``True``: (A_t - mean A) / (std A + 1e-8), SB3's, over the batch;
+        - ``"returns"``: (A_t - mean A) / (std G + 1e-8), over the batch;
+        - ``False``: A_t.
+
+        :param advantages: A_t = G_t - b(s_t, t), shape (batch,)
+        :param returns: G_t, shape (batch,)
+        :param env_indices: The env of each step, shape (batch,)
+        :return: The normalised advantages
+        """
+        if not self.normalize_advantage:
+            return advantages
+        if self.normalize_advantage == "unbiased":
+            if self.n_envs > 1:
+                mean, std = other_envs_statistics(advantages, env_indices, self.n_envs)
+                return (advantages - mean) / std
+            previous = self._advantage_statistics
+            self._advantage_statistics = statistics(advantages)
+            return advantages if previous is None else (advantages - previous[0]) / previous[1]
+        if len(advantages) < 2:
+            return advantages
+        scale = returns.std() if self.normalize_advantage == "returns" else advantages.std()
+        return (advantages - advantages.mean()) / (scale + 1e-8)
+
+    def compute_advantages(self, rollout_data: ReinforceRolloutBufferSamples) -> tuple[th.Tensor, dict[str, float]]:
+        """
+        The weights psi_t of the REINFORCE loss for a whole batch, without gradient (b the baseline, 0 without one):
+
+            psi_t = w_t * normalize(G_t - b(s_t, t)),    w_t = gamma^t if ``use_gamma_t`` else 1
+
+        b is the baseline as fitted on the previous batches: it is fitted on this one afterwards (``fit_baseline``),
+        so it does not depend on this batch's returns. Any statistic that spans the batch (``normalize``) is taken
+        here, on the whole batch, before the loss is computed chunk by chunk.
+
+        :param rollout_data: The trainable steps of a rollout
+        :return: psi_t, shape (batch,), and the figures to log
+        """
         returns = rollout_data.returns
         logs: dict[str, float] = {"return_mean": returns.mean().item()}
-
-        distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
-        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
-
         if self.baseline_estimator is None:
             advantages = returns
         else:
-            # A_t = G_t - b(s_t, t), b fitted on the previous batches only
-            baseline_values = self.baseline_estimator.predict(
-                self.policy, rollout_data.observations, rollout_data.episode_steps
+            # A_t = G_t - b(s_t, t), b fitted on the previous batches only; predicted chunk by chunk
+            baseline_values = th.cat(
+                [
+                    self.baseline_estimator.predict(self.policy, chunk.observations, chunk.episode_steps)
+                    for chunk in (index_samples(rollout_data, rows) for rows in self._chunks(rollout_data))
+                ]
             )
             advantages = returns - baseline_values
             # How well the fit of the previous batches predicts this batch's returns
             logs["value_loss"] = F.mse_loss(baseline_values, returns).item()
             logs["explained_variance"] = float(explained_variance(baseline_values.cpu().numpy(), returns.cpu().numpy()))
-
-        if self.normalize_advantage and len(advantages) > 1:
-            # True: (A - mean A) / std A; "returns": (A - mean A) / std G, small where b explains G
-            scale = returns.std() if self.normalize_advantage == "returns" else advantages.std()
-            advantages = (advantages - advantages.mean()) / (scale + 1e-8)
+        advantages = self.normalize(advantages, returns, rollout_data.env_indices)
         if self.use_gamma_t:
             advantages = rollout_data.discounts * advantages
+        return advantages, logs
 
-        # REINFORCE: -(1/C) sum_t gamma^t (G_t - b(s_t, t)) log pi(a_t|s_t), with the constant C = n_steps * n_envs
-        loss_scale = 1.0 / (self.n_steps * self.n_envs)
-        policy_loss = -(advantages * log_prob).sum() * loss_scale
+    def compute_loss(
+        self, rollout_data: ReinforceRolloutBufferSamples, advantages: th.Tensor | None = None
+    ) -> tuple[th.Tensor, dict[str, float]]:
+        """
+        The REINFORCE loss of a batch of steps of whole episodes. With C = n_steps * n_envs (a constant) and
+        psi_t the weights of ``compute_advantages``:
 
+            L(theta) = -(1/C) sum_t psi_t log pi_theta(a_t|s_t) - ent_coef (1/C) sum_t H[pi_theta(.|s_t)]
+
+        Its gradient with respect to the policy parameters theta (not the actions) is the REINFORCE
+        estimate of the policy gradient, times the constant E[episodes per rollout] / C.
+        For a categorical policy, -log pi(a_t|s_t) is the cross-entropy of the logits with the taken
+        action as label; for a Gaussian policy, log pi(a_t|s_t) is the log density of the taken action.
+        L is a sum over steps: the losses of the chunks of a batch add up to the batch's, and so do their gradients.
+
+        :param rollout_data: Trainable steps of a rollout: a whole batch, or a chunk of one
+        :param advantages: psi_t for these steps, from ``compute_advantages`` on the whole batch;
+            None: computed here, on ``rollout_data`` taken as the whole batch
+        :return: The loss, and the figures to log of these steps: ``loss`` (L), ``policy_loss`` and
+            ``entropy_loss`` on SB3's scale, -mean_t psi_t log pi(a_t|s_t) and -mean_t H[pi(.|s_t)]
+        """
+        logs: dict[str, float] = {}
+        if advantages is None:
+            advantages, logs = self.compute_advantages(rollout_data)
+        actions = rollout_data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            # Convert discrete action from float to long
+            actions = actions.long().flatten()
+        distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
+        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
         # Entropy bonus; -log pi estimates the entropy when it has no closed form (gSDE with squashing)
         if entropy is None:
             entropy = -log_prob
-        entropy_loss = -entropy.sum() * loss_scale
 
-        logs["policy_loss"] = policy_loss.item()
-        logs["entropy_loss"] = entropy_loss.item()
-        return policy_loss + self.ent_coef * entropy_loss, logs
+        # REINFORCE: -(1/C) sum_t psi_t log pi(a_t|s_t), with the constant C = n_steps * n_envs
+        loss_scale = 1.0 / (self.n_steps * self.n_envs)
+        weighted_log_prob = advantages * log_prob
+        loss = -(weighted_log_prob.sum() + self.ent_coef * entropy.sum()) * loss_scale
+
+        logs["loss"] = loss.item()
+        logs["policy_loss"] = -weighted_log_prob.mean().item()
+        logs["entropy_loss"] = -entropy.mean().item()
+        return loss, logs
+
+    def accumulate_gradient(self, rollout_data: ReinforceRolloutBufferSamples) -> dict[str, float]:
+        """
+        Add the gradient of the whole batch's loss to the policy's ``.grad``, chunk by chunk (``chunk_size``):
+        the weights psi_t first, on the whole batch (``compute_advantages``), then one forward and backward pass
+        per chunk. The loss being a sum over steps, the chunks' gradients add up to the batch's.
+
+        :param rollout_data: The trainable steps of a rollout
+        :return: The figures to log, over the whole batch (``policy_loss`` and ``entropy_loss``: means over its steps)
+        """
+        advantages, logs = self.compute_advantages(rollout_data)
+        totals = {"loss": 0.0, "policy_loss": 0.0, "entropy_loss": 0.0}
+        n_steps = len(advantages)
+        for rows in self._chunks(rollout_data):
+            loss, chunk_logs = self.compute_loss(index_samples(rollout_data, rows), advantages[rows])
+            if not th.isfinite(loss):
+                raise ValueError(
+                    f"The REINFORCE loss is {loss.item()}: the rewards, observations or learning_rate produce "
+                    "non-finite values. Check the env's rewards and observations (VecCheckNan helps locate them)."
+                )
+            loss.backward()
+            share = len(advantages[rows]) / n_steps
+            totals["loss"] += chunk_logs["loss"]
+            totals["policy_loss"] += chunk_logs["policy_loss"] * share
+            totals["entropy_loss"] += chunk_logs["entropy_loss"] * share
+        return {**logs, **totals}
 
     def fit_baseline(self, rollout_data: ReinforceRolloutBufferSamples) -> None:
         """
@@ -481,21 +591,15 @@ class REINFORCE(OnPolicyAlgorithm):
     def train(self) -> None:
         """
         Update the policy with one gradient step on the whole rollout (see ``compute_loss`` for the maths),
-        then fit the baseline on it (``fit_baseline``).
+        accumulated chunk by chunk (``accumulate_gradient``), then fit the baseline on it (``fit_baseline``).
         """
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
 
         # One batch: every trainable step of the rollout
         for rollout_data in self.rollout_buffer.get(batch_size=None):
-            loss, logs = self.compute_loss(rollout_data)
-            if not th.isfinite(loss):
-                raise ValueError(
-                    f"The REINFORCE loss is {loss.item()}: the rewards, observations or learning_rate produce "
-                    "non-finite values. Check the env's rewards and observations (VecCheckNan helps locate them)."
-                )
             self.policy.optimizer.zero_grad()
-            loss.backward()
+            logs = self.accumulate_gradient(rollout_data)
             th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
             self.policy.optimizer.step()
             # Only now: this batch's advantages were computed with the fit of the previous batches

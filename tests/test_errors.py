@@ -15,6 +15,8 @@ from tests.envs import NeverEndingEnv
     "kwargs, message",
     [
         ({"n_steps": 0}, r"n_steps must be in \[1, inf\], got n_steps=0"),
+        ({"chunk_size": 0}, r"chunk_size must be in \[1, inf\], got chunk_size=0"),
+        ({"chunk_size": 64.0}, r"chunk_size must be an integer in \[1, inf\], got chunk_size=64.0 \(float\)"),
         ({"gamma": 1.5}, r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
         ({"gamma": -0.1}, r"gamma must be in \[0.0, 1.0\]"),
         ({"gamma": float("nan")}, r"gamma must be in \[0.0, 1.0\], got gamma=nan"),
@@ -31,7 +33,7 @@ from tests.envs import NeverEndingEnv
         ({"vf_max_grad_norm": -1.0}, r"vf_max_grad_norm must be in \(0.0, inf\]"),
         (
             {"normalize_advantage": "std"},
-            r"normalize_advantage must be one of \(False, True, 'returns'\), got normalize_advantage='std'",
+            r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\), got normalize_advantage='std'",
         ),
         ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
         # Values of the wrong type get the same message, naming the parameter, not numpy's bare TypeError
@@ -47,7 +49,7 @@ from tests.envs import NeverEndingEnv
         ({"stats_window_size": 0}, r"stats_window_size must be in \[1, inf\], got stats_window_size=0"),
         (
             {"normalize_advantage": "False"},
-            r"normalize_advantage must be one of \(False, True, 'returns'\), got normalize_advantage='False'",
+            r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\), got normalize_advantage='False'",
         ),
         ({"vf_n_epochs": 2.5}, r"vf_n_epochs must be an integer in \[1, inf\], got vf_n_epochs=2.5"),
         ({"use_gamma_t": 1}, r"use_gamma_t must be True or False, got use_gamma_t=1 \(int\)"),

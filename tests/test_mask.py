@@ -139,20 +139,21 @@ def test_loss_uses_sb3_contrib_masked_distribution(space, baseline):
     weights = data.returns - values if baseline == "value" else data.returns
     scale = 1.0 / (model.n_steps * model.n_envs)
 
-    def losses(masks) -> tuple[float, float]:
+    def losses(masks) -> tuple[float, float, float]:
+        """The loss with the 1/C scale, and SB3's policy and entropy losses (means over the steps)."""
         distribution = make_masked_proba_distribution(model.action_space).proba_distribution(logits)
         distribution.apply_masking(masks)
-        policy_loss = -(weights * distribution.log_prob(actions)).sum() * scale
-        return policy_loss.item(), (-distribution.entropy().sum() * scale).item()
+        weighted, entropy = weights * distribution.log_prob(actions), distribution.entropy()
+        return (-weighted.sum() * scale).item(), -weighted.mean().item(), -entropy.mean().item()
 
-    masked_policy_loss, masked_entropy_loss = losses(data.action_masks)
+    masked_loss, masked_policy_loss, masked_entropy_loss = losses(data.action_masks)
+    assert logs["loss"] == pytest.approx(masked_loss, rel=1e-5, abs=1e-7)
     assert logs["policy_loss"] == pytest.approx(masked_policy_loss, rel=1e-5, abs=1e-7)
     assert logs["entropy_loss"] == pytest.approx(masked_entropy_loss, rel=1e-5)
     # The masks matter: the unmasked distribution gives other values
-    unmasked_policy_loss, unmasked_entropy_loss = losses(None)
+    _, unmasked_policy_loss, unmasked_entropy_loss = losses(None)
     assert logs["entropy_loss"] != pytest.approx(unmasked_entropy_loss, rel=1e-3)
     assert logs["policy_loss"] != pytest.approx(unmasked_policy_loss, rel=1e-3)
-
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_masking_beats_no_masking(seed):

@@ -95,7 +95,7 @@ class MaskableReinforceRolloutBuffer(ReinforceRolloutBuffer):
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> MaskableReinforceRolloutBufferSamples:
         samples = super()._get_samples(batch_inds, env)
-        action_masks = self.swap_and_flatten(self.action_masks[: self.pos])[batch_inds]
+        action_masks = self._flat(self.action_masks, batch_inds)
         return MaskableReinforceRolloutBufferSamples(*samples, action_masks=self.to_torch(action_masks))
 
 

@@ -62,7 +62,7 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
     net_arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
     activation_fn = trial.suggest_categorical("activation_fn", list(ACTIVATION_FNS))
     baseline = trial.suggest_categorical("baseline", ["none", "value", "linear"])
-    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True, "returns"])
+    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True, "returns", "unbiased"])
     ent_coef = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
     max_grad_norm = trial.suggest_float("max_grad_norm", 0.3, 5.0, log=True)
     # The value baseline's own optimiser: only sampled where it is used
