@@ -155,6 +155,7 @@ def test_loss_uses_sb3_contrib_masked_distribution(space, baseline):
     assert logs["entropy_loss"] != pytest.approx(unmasked_entropy_loss, rel=1e-3)
     assert logs["policy_loss"] != pytest.approx(unmasked_policy_loss, rel=1e-3)
 
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_masking_beats_no_masking(seed):
     """sb3-contrib's identity test: 70 actions, 55 of them invalid (never the right one). At the same budget,
