@@ -10,11 +10,14 @@ come from steps independent of it:
   share of the plain update (the centring term vanishes: E[grad log pi(a|s)] = 0). Every env has the same
   E[1 / s_-i], so the update's expectation is a positive multiple of the policy gradient. The other episodes of
   the *same* env would not do: which of them join a rollout depends on the lengths of the earlier ones;
-- with one env, from the previous batch (the first batch is only centred on 0, with scale 1).
+- with one env, from the earlier batches: exponential moving averages of the batches' means and variances
+  (``updated_statistics``), which depend on nothing in the batch they weigh. The first batch is left as it is.
 """
 
 import torch as th
 
+# Weight of the newest batch in the moving averages of updated_statistics (about the last 10 batches count)
+MOVING_AVERAGE_WEIGHT = 0.1
 # Below this standard deviation (or with fewer than 2 steps) the statistics give no scale: the weights are only centred
 MIN_STD = 1e-8
 
@@ -31,6 +34,26 @@ def statistics(values: th.Tensor) -> tuple[float, float]:
         return 0.0, 1.0
     std = values.std().item()
     return values.mean().item(), std if std > MIN_STD else 1.0
+
+
+def updated_statistics(previous: tuple[float, float] | None, values: th.Tensor) -> tuple[float, float]:
+    """
+    Exponential moving averages of the batches' means and variances, with the newest batch weighted by
+    w = ``MOVING_AVERAGE_WEIGHT``:
+
+        m <- (1 - w) m + w mean(values),    v <- (1 - w) v + w var(values)
+
+    starting from the first batch's own mean and variance.
+
+    :param previous: (m, v) before this batch, or None before the first
+    :param values: This batch's values
+    :return: (m, v) after this batch
+    """
+    mean, std = statistics(values)
+    if previous is None:
+        return mean, std**2
+    weight = MOVING_AVERAGE_WEIGHT
+    return (1 - weight) * previous[0] + weight * mean, (1 - weight) * previous[1] + weight * std**2
 
 
 def other_envs_statistics(values: th.Tensor, env_indices: th.Tensor, n_envs: int) -> tuple[th.Tensor, th.Tensor]:

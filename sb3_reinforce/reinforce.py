@@ -18,7 +18,7 @@ from sb3_reinforce.buffers import (
     ReinforceRolloutBufferSamples,
     index_samples,
 )
-from sb3_reinforce.normalization import other_envs_statistics, statistics
+from sb3_reinforce.normalization import other_envs_statistics, updated_statistics
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
 from sb3_reinforce.utils import check_bool, check_range
@@ -76,7 +76,7 @@ class REINFORCE(OnPolicyAlgorithm):
     :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
     :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t): ``"unbiased"`` (the default):
         standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: those
-        of the other envs' steps in the batch (with one env: those of the previous batch), so that the update's
+        of the other envs' steps in the batch (with one env: moving averages over the earlier batches), so that the update's
         expectation stays a positive multiple of the policy gradient (see ``sb3_reinforce.normalization``);
         ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch; ``"returns"``:
         (A_t - mean A) / std G over the batch, the scale of the standardised returns, so that a baseline which
@@ -221,7 +221,7 @@ class REINFORCE(OnPolicyAlgorithm):
         self.max_rollout_steps = max_rollout_steps
         self.reset_between_rollouts = reset_between_rollouts
         self.chunk_size = chunk_size
-        # normalize_advantage="unbiased" with one env: the mean and std of the previous batch's advantages
+        # normalize_advantage="unbiased" with one env: moving averages of the earlier batches' advantage mean and variance
         self._advantage_statistics: tuple[float, float] | None = None
 
         if _init_setup_model:
@@ -447,8 +447,8 @@ class REINFORCE(OnPolicyAlgorithm):
         Normalise the advantages of a whole batch as ``normalize_advantage`` says:
 
         - ``"unbiased"``: (A_t - m_-i) / s_-i, the mean and std of the other envs' advantages (env i being the
-          step's own), or, with one env, (A_t - m') / s' with those of the previous batch
-          (``sb3_reinforce.normalization``);
+          step's own), or, with one env, (A_t - m') / sqrt(v'), m' and v' the moving averages of the earlier
+          batches' means and variances (``sb3_reinforce.normalization``; the first batch is left as it is);
         - ``True``: (A_t - mean A) / (std A + 1e-8), SB3's, over the batch;
         - ``"returns"``: (A_t - mean A) / (std G + 1e-8), over the batch;
         - ``False``: A_t.
@@ -464,9 +464,10 @@ class REINFORCE(OnPolicyAlgorithm):
             if self.n_envs > 1:
                 mean, std = other_envs_statistics(advantages, env_indices, self.n_envs)
                 return (advantages - mean) / std
+            # One env: the moving averages of the earlier batches' means and variances
             previous = self._advantage_statistics
-            self._advantage_statistics = statistics(advantages)
-            return advantages if previous is None else (advantages - previous[0]) / previous[1]
+            self._advantage_statistics = updated_statistics(previous, advantages)
+            return advantages if previous is None else (advantages - previous[0]) / previous[1] ** 0.5
         if len(advantages) < 2:
             return advantages
         scale = returns.std() if self.normalize_advantage == "returns" else advantages.std()
