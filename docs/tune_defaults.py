@@ -1,14 +1,16 @@
 """
 Measures REINFORCE's options on CartPole-v1 (8 envs, 100k steps), to choose its defaults.
 
-Three grids: ``options`` crosses the variance-reduction options (baseline, normalize_advantage, use_gamma_t)
+Four grids: ``options`` crosses the variance-reduction options (baseline, normalize_advantage, use_gamma_t)
 with two learning rates at n_steps=64; ``tuning`` crosses baseline, max_grad_norm, learning rate and
-n_steps, with normalize_advantage on; ``confirm`` compares the best candidates' n_steps on more seeds.
+n_steps, with normalize_advantage on; ``confirm`` compares the best candidates' n_steps on more seeds;
+``normalization`` compares SB3's batch standardisation (``True``) with ``"unbiased"``, the other settings at
+their defaults.
 
 Every 10k steps the policy is evaluated on 10 deterministic episodes of a separate env.
 For each setting and seed it records the first evaluation >= 475 and the final one.
 
-Usage: python docs/tune_defaults.py --grid options|tuning|confirm [--seeds 3] [--workers 2]
+Usage: python docs/tune_defaults.py --grid options|tuning|confirm|normalization [--seeds 3] [--workers 2]
 """
 
 import argparse
@@ -68,6 +70,15 @@ GRIDS = {
         "use_gamma_t": [False],
         "learning_rate": [3e-3],
         "n_steps": [16, 32, 64],
+        "max_grad_norm": [0.5],
+    },
+    # 0.2.0: the default normalize_advantage="unbiased" against SB3's batch standardisation (the previous default)
+    "normalization": {
+        "baseline": ["none"],
+        "normalize_advantage": [True, "unbiased"],
+        "use_gamma_t": [False],
+        "learning_rate": [3e-3],
+        "n_steps": [16],
         "max_grad_norm": [0.5],
     },
 }
