@@ -10,6 +10,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
 from stable_baselines3.common.vec_env import VecEnv
 
+from sb3_reinforce.buffers import ReinforceRolloutBuffer
 from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.reinforce_mask.buffers import (
     MaskableReinforceDictRolloutBuffer,
@@ -100,6 +101,16 @@ class MaskableREINFORCE(REINFORCE):
         "CnnPolicy": CnnPolicy,
         "MultiInputPolicy": MultiInputPolicy,
     }
+    # As MaskablePPO: Box actions cannot be masked, and SB3's BaseAlgorithm refuses them before anything is built
+    supported_action_spaces: ClassVar[tuple[type[spaces.Space], ...]] = (
+        spaces.Discrete,
+        spaces.MultiDiscrete,
+        spaces.MultiBinary,
+    )
+    default_rollout_buffer_classes: ClassVar[tuple[type[ReinforceRolloutBuffer], type[ReinforceRolloutBuffer]]] = (
+        MaskableReinforceRolloutBuffer,
+        MaskableReinforceDictRolloutBuffer,
+    )
     policy: MaskableActorCriticPolicy  # type: ignore[assignment]
     rollout_buffer: MaskableReinforceRolloutBuffer
 
@@ -123,6 +134,8 @@ class MaskableREINFORCE(REINFORCE):
         bootstrap_truncated: bool = False,
         max_rollout_steps: int = 100_000,
         reset_between_rollouts: bool = True,
+        rollout_buffer_class: type[MaskableReinforceRolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -155,6 +168,8 @@ class MaskableREINFORCE(REINFORCE):
             # sb3-contrib's maskable policies have no gSDE
             use_sde=False,
             sde_sample_freq=-1,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
             stats_window_size=stats_window_size,
             tensorboard_log=tensorboard_log,
             policy_kwargs=policy_kwargs,
@@ -175,11 +190,8 @@ class MaskableREINFORCE(REINFORCE):
         self._setup_lr_schedule()
         self.set_random_seed(self.seed)
 
-        if isinstance(self.observation_space, spaces.Dict):
-            self.rollout_buffer_class = MaskableReinforceDictRolloutBuffer
-        else:
-            self.rollout_buffer_class = MaskableReinforceRolloutBuffer
-        self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
+        self._setup_rollout_buffer_class()
+        assert self.rollout_buffer_class is not None  # for mypy: _setup_rollout_buffer_class sets it
         self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
             self.n_steps,
             self.observation_space,  # type: ignore[arg-type]
