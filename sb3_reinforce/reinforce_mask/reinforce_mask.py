@@ -53,9 +53,10 @@ class MaskableREINFORCE(REINFORCE):
     :param learning_rate: The learning rate, it can be a function
         of the current progress remaining (from 1 to 0). Must be > 0
     :param n_steps: Number of steps per env during which new episodes join a rollout (an integer >= 1). A rollout
-        holds every episode that starts in that window, run to its end, so it lasts up to ``n_steps - 1 + L`` steps
-        per env, L being the longest episode, and ``learn(total_timesteps)`` may run past ``total_timesteps`` by up
-        to ``n_envs * (n_steps - 1 + L) - 1`` steps (see ``REINFORCE``)
+        holds every episode that starts in that window, run to its end, so it lasts from ``n_steps`` up to
+        ``n_steps - 1 + L`` steps per env, L being the longest episode (and never more than ``max_rollout_steps``).
+        ``learn(total_timesteps)`` stops after the rollout that reaches ``total_timesteps``, so it may run past it
+        by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation (entropy of the masked distribution), >= 0
     :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
@@ -77,13 +78,22 @@ class MaskableREINFORCE(REINFORCE):
         unit-size noise; ``False``: leave them. Without a baseline, ``True`` and ``"returns"`` are the same.
         Normalising lowers the variance at the price of a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
-        episode (Sutton & Barto's REINFORCE): unbiased for the discounted objective when gamma < 1
+        episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
+        objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
+        episodes (0.99^500 < 0.01 on CartPole), which slows learning; without it the update follows the
+        undiscounted objective as gamma approaches 1
     :param bootstrap_truncated: Opt-in: on a time-limit truncation, add gamma * V(terminal observation) to the
         last reward of the episode. Requires ``baseline="value"``. It biases the update by V's error
     :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
-        every joined episode to end, so an env that never ends raises an error once it is reached
+        every joined episode to end, so an env that never ends raises an error once it is reached;
+        the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
     :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
         could not join it
+    :param rollout_buffer_class: Rollout buffer class to use, a subclass of ``MaskableReinforceRolloutBuffer`` (the
+        whole-episode buffer that stores the masks). If ``None``, it will be automatically selected
+        (``MaskableReinforceRolloutBuffer``, or ``MaskableReinforceDictRolloutBuffer`` for Dict observation spaces)
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation, besides
+        ``max_size``, which is ``max_rollout_steps``
     :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
         the reported success rate, mean episode length, and mean reward over
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
