@@ -121,8 +121,10 @@ class MaskableREINFORCE(REINFORCE):
         MaskableReinforceRolloutBuffer,
         MaskableReinforceDictRolloutBuffer,
     )
+    # Ignored for mypy ([assignment]): sb3-contrib's MaskableActorCriticPolicy is a BasePolicy, not an ActorCriticPolicy
     policy: MaskableActorCriticPolicy  # type: ignore[assignment]
     rollout_buffer: MaskableReinforceRolloutBuffer
+    rollout_buffer_class: type[MaskableReinforceRolloutBuffer] | None
 
     def __init__(
         self,
@@ -157,7 +159,7 @@ class MaskableREINFORCE(REINFORCE):
         # Whether collection asks the env for masks; learn(use_masking=...) sets it for its rollouts
         self._use_masking = True
         super().__init__(
-            policy,  # type: ignore[arg-type]
+            policy,  # type: ignore[arg-type]  # a maskable policy class, not an ActorCriticPolicy one (see above)
             env,
             learning_rate=learning_rate,
             n_steps=n_steps,
@@ -202,9 +204,9 @@ class MaskableREINFORCE(REINFORCE):
 
         self._setup_rollout_buffer_class()
         assert self.rollout_buffer_class is not None  # for mypy: _setup_rollout_buffer_class sets it
-        self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
+        self.rollout_buffer = self.rollout_buffer_class(
             self.n_steps,
-            self.observation_space,  # type: ignore[arg-type]
+            self.observation_space,
             self.action_space,
             device=self.device,
             gamma=self.gamma,
@@ -212,12 +214,11 @@ class MaskableREINFORCE(REINFORCE):
             n_envs=self.n_envs,
             **self.rollout_buffer_kwargs,
         )
-        self.policy = self.policy_class(  # type: ignore[assignment]
-            self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs
-        )
+        self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs)
         self.policy = self.policy.to(self.device)
         self._setup_baseline()
 
+    # Ignored for mypy ([override]): the buffer must be the maskable one (as MaskablePPO's collect_rollouts)
     def collect_rollouts(  # type: ignore[override]
         self,
         env: VecEnv,
@@ -252,9 +253,12 @@ class MaskableREINFORCE(REINFORCE):
         :return: The actions, and the masks to store with them (None without masking: all actions valid)
         """
         action_masks = get_action_masks(env) if self._use_masking else None
+        # sample_actions takes sb3-contrib's maskable policies too, though its hint names SB3's ActorCriticPolicy
         actions = sample_actions(self.policy, obs_tensor, action_masks).cpu().numpy()  # type: ignore[arg-type]
+        # None masks (no masking) are stored as all-valid by the buffer's add, which takes None
         return actions, {"action_masks": action_masks}  # type: ignore[dict-item]
 
+    # Ignored for mypy ([override]): the samples of the maskable buffer, which hold the masks
     def _distribution_kwargs(self, rollout_data: MaskableReinforceRolloutBufferSamples) -> dict[str, Any]:  # type: ignore[override]
         """
         The loss evaluates log pi(a_t|s_t) and the entropy under the masks a_t was sampled with.
@@ -264,7 +268,7 @@ class MaskableREINFORCE(REINFORCE):
         """
         return {"action_masks": rollout_data.action_masks}
 
-    def predict(  # type: ignore[override]
+    def predict(
         self,
         observation: np.ndarray | dict[str, np.ndarray],
         state: tuple[np.ndarray, ...] | None = None,
@@ -285,6 +289,7 @@ class MaskableREINFORCE(REINFORCE):
         """
         return self.policy.predict(observation, state, episode_start, deterministic, action_masks=action_masks)
 
+    # Ignored for mypy ([override]): use_masking comes before progress_bar, as in MaskablePPO.learn
     def learn(  # type: ignore[override]
         self: SelfMaskableREINFORCE,
         total_timesteps: int,
