@@ -92,6 +92,8 @@ class REINFORCE(OnPolicyAlgorithm):
     :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
         every joined episode to end, so an env that never ends raises an error once it is reached;
         the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
+    :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
+        could not join it
     :param chunk_size: Steps per forward and backward pass of the update (an integer >= 1, or None). The update is
         one gradient step on the whole rollout, computed in chunks whose gradients add up to it (gradient
         accumulation), so that its memory is bounded by a chunk instead of the rollout. None: sized from the
@@ -101,6 +103,11 @@ class REINFORCE(OnPolicyAlgorithm):
         instead of action noise exploration (default: False)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE
         Default: -1 (only sample at the beginning of the rollout)
+    :param rollout_buffer_class: Rollout buffer class to use, a subclass of ``ReinforceRolloutBuffer`` (the
+        whole-episode buffer whose methods the rollouts use). If ``None``, it will be automatically selected
+        (``ReinforceRolloutBuffer``, or ``ReinforceDictRolloutBuffer`` for Dict observation spaces)
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation, besides
+        ``max_size``, which is ``max_rollout_steps``
     :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
         the reported success rate, mean episode length, and mean reward over
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
@@ -118,7 +125,21 @@ class REINFORCE(OnPolicyAlgorithm):
         "CnnPolicy": CnnPolicy,
         "MultiInputPolicy": MultiInputPolicy,
     }
+    # The action spaces SB3's BaseAlgorithm accepts (it asserts the env's against them); subclasses narrow them
+    supported_action_spaces: ClassVar[tuple[type[spaces.Space], ...]] = (
+        spaces.Box,
+        spaces.Discrete,
+        spaces.MultiDiscrete,
+        spaces.MultiBinary,
+    )
+    # The rollout buffers picked when rollout_buffer_class is None: (default, for Dict observation spaces).
+    # A rollout_buffer_class given by the user must subclass the first: collect_rollouts and train use its methods
+    default_rollout_buffer_classes: ClassVar[tuple[type[ReinforceRolloutBuffer], type[ReinforceRolloutBuffer]]] = (
+        ReinforceRolloutBuffer,
+        ReinforceDictRolloutBuffer,
+    )
     rollout_buffer: ReinforceRolloutBuffer
+    rollout_buffer_class: type[ReinforceRolloutBuffer] | None
 
     def __init__(
         self,
@@ -143,6 +164,8 @@ class REINFORCE(OnPolicyAlgorithm):
         chunk_size: int | None = None,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
+        rollout_buffer_class: type[ReinforceRolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -182,6 +205,11 @@ class REINFORCE(OnPolicyAlgorithm):
             check_range("chunk_size", chunk_size, low=1, integer=True)
         if bootstrap_truncated and baseline != "value":
             raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
+        if rollout_buffer_kwargs is not None and "max_size" in rollout_buffer_kwargs:
+            raise ValueError(
+                "rollout_buffer_kwargs must not set max_size: the buffer's max_size is max_rollout_steps, set that "
+                f"instead (got rollout_buffer_kwargs={rollout_buffer_kwargs!r})"
+            )
 
         super().__init__(
             policy,
@@ -195,6 +223,8 @@ class REINFORCE(OnPolicyAlgorithm):
             max_grad_norm=max_grad_norm,
             use_sde=use_sde,
             sde_sample_freq=sde_sample_freq,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
             stats_window_size=stats_window_size,
             tensorboard_log=tensorboard_log,
             policy_kwargs=policy_kwargs,
@@ -202,12 +232,7 @@ class REINFORCE(OnPolicyAlgorithm):
             device=device,
             seed=seed,
             _init_setup_model=False,
-            supported_action_spaces=(
-                spaces.Box,
-                spaces.Discrete,
-                spaces.MultiDiscrete,
-                spaces.MultiBinary,
-            ),
+            supported_action_spaces=self.supported_action_spaces,
         )
 
         self.baseline = baseline
@@ -233,14 +258,25 @@ class REINFORCE(OnPolicyAlgorithm):
                 "REINFORCE needs a policy that subclasses SB3's ActorCriticPolicy ('MlpPolicy', 'CnnPolicy', "
                 f"'MultiInputPolicy'), got {self.policy_class!r}; for sb3-contrib's maskable policies use MaskableREINFORCE"
             )
-        # SB3's _setup_model builds the buffer from these; also run on load(), once the spaces are known
-        if isinstance(self.observation_space, spaces.Dict):
-            self.rollout_buffer_class = ReinforceDictRolloutBuffer
-        else:
-            self.rollout_buffer_class = ReinforceRolloutBuffer
-        self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
+        self._setup_rollout_buffer_class()
         super()._setup_model()
         self._setup_baseline()
+
+    def _setup_rollout_buffer_class(self) -> None:
+        """
+        Pick the rollout buffer class when ``rollout_buffer_class`` is None, refuse one that does not subclass
+        ``default_rollout_buffer_classes[0]``, and pass ``max_rollout_steps`` as the buffer's ``max_size``.
+        Run by ``_setup_model``, so also on load(), once the spaces are known (the class chosen is saved).
+        """
+        base_class, dict_class = self.default_rollout_buffer_classes
+        if self.rollout_buffer_class is None:
+            self.rollout_buffer_class = dict_class if isinstance(self.observation_space, spaces.Dict) else base_class
+        elif not (isinstance(self.rollout_buffer_class, type) and issubclass(self.rollout_buffer_class, base_class)):
+            raise ValueError(
+                f"rollout_buffer_class must be a subclass of {base_class.__module__}.{base_class.__qualname__} "
+                f"(a buffer of whole episodes, as {type(self).__name__} collects them), got {self.rollout_buffer_class!r}"
+            )
+        self.rollout_buffer_kwargs = {**self.rollout_buffer_kwargs, "max_size": self.max_rollout_steps}
 
     def _setup_baseline(self) -> None:
         """Build the baseline estimator that ``baseline`` names (None for ``"none"``), once the policy exists."""

@@ -2,7 +2,7 @@
 
 import math
 import numbers
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,8 +41,10 @@ def check_range(
     wanted_type = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, wanted_type):
         raise ValueError(f"{expected}, got {_describe(name, value)}")
-    above_low = value >= low if low_inclusive else value > low
-    below_high = value <= high if high_inclusive else value < high
+    # A real number (checked above); typeshed's numbers.Real does not declare comparisons with float
+    number = cast(float, value)
+    above_low = number >= low if low_inclusive else number > low
+    below_high = number <= high if high_inclusive else number < high
     if not (above_low and below_high):  # also catches NaN
         raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {name}={value!r}")
 

@@ -1,7 +1,10 @@
 """learn() as with A2C: callbacks, progress bar, tensorboard, logging keys, continued learning."""
 
+import numpy as np
 import pytest
+import torch as th
 from stable_baselines3.common.callbacks import (
+    BaseCallback,
     CallbackList,
     CheckpointCallback,
     EvalCallback,
@@ -14,19 +17,49 @@ from stable_baselines3.common.logger import configure
 from sb3_reinforce import REINFORCE
 
 
+class RecordParameters(BaseCallback):
+    """The policy's parameters at every ``save_freq``-th step, where CheckpointCallback saves the model."""
+
+    def __init__(self, save_freq: int):
+        super().__init__()
+        self.save_freq = save_freq
+        self.saved: dict[int, dict[str, th.Tensor]] = {}
+
+    def _on_step(self) -> bool:
+        if self.n_calls % self.save_freq == 0:
+            self.saved[self.num_timesteps] = {name: value.clone() for name, value in self.model.policy.state_dict().items()}
+        return True
+
+
 def test_callbacks(tmp_path):
     eval_env = make_vec_env("CartPole-v1", n_envs=1, seed=1)
+    record = RecordParameters(save_freq=200)
     callback = CallbackList(
         [
             EvalCallback(eval_env, eval_freq=100, n_eval_episodes=2, log_path=str(tmp_path / "eval")),
             CheckpointCallback(save_freq=200, save_path=str(tmp_path / "checkpoints"), name_prefix="reinforce"),
+            record,
         ]
     )
     model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), n_steps=16, seed=0)
     model.learn(1_000, callback=callback)
-    assert (tmp_path / "eval" / "evaluations.npz").exists()
-    assert list((tmp_path / "checkpoints").glob("reinforce_*_steps.zip"))
-    assert REINFORCE.load(next((tmp_path / "checkpoints").glob("*.zip")))
+    # An evaluation every 100 calls, i.e. every 200 steps of the 2 envs
+    evaluations = np.load(tmp_path / "eval" / "evaluations.npz")
+    np.testing.assert_array_equal(evaluations["timesteps"], 200 * np.arange(1, len(evaluations["timesteps"]) + 1))
+    assert len(evaluations["timesteps"]) == model.num_timesteps // 200
+    # A checkpoint every 200 calls (400 steps); each holds the policy of its step, and its step count
+    checkpoints = {int(path.stem.split("_")[1]): path for path in (tmp_path / "checkpoints").glob("reinforce_*_steps.zip")}
+    assert sorted(checkpoints) == sorted(record.saved) == [400 * k for k in range(1, model.num_timesteps // 400 + 1)]
+    for steps, path in checkpoints.items():
+        loaded = REINFORCE.load(path)
+        assert loaded.num_timesteps == steps
+        loaded_params = loaded.policy.state_dict()
+        assert loaded_params.keys() == record.saved[steps].keys()
+        for name, value in record.saved[steps].items():
+            th.testing.assert_close(loaded_params[name], value, rtol=0, atol=0, msg=name)
+    # The policy changed between the checkpoints, so comparing with the right one matters
+    first, last = record.saved[min(record.saved)], record.saved[max(record.saved)]
+    assert any(not th.equal(first[name], last[name]) for name in first)
 
 
 def test_callback_stops_training():

@@ -24,7 +24,9 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce.buffers import ReinforceRolloutBufferSamples
 from sb3_reinforce.reinforce_mask import CnnPolicy, MlpPolicy, MultiInputPolicy
+from sb3_reinforce.reinforce_mask.buffers import MaskableReinforceRolloutBufferSamples
 from tests.envs import InvalidActionError, RaiseOnInvalidAction, ToDictWrapper, flat_mask_indices
 
 EP_LENGTH = 20
@@ -54,6 +56,16 @@ def raising_vec_env(space: str, n_envs: int = 2, seed: int = 0, **kwargs):
 def assert_valid(action_space: spaces.Space, actions: np.ndarray, masks: np.ndarray) -> None:
     for action, mask in zip(actions, masks, strict=True):
         assert mask[flat_mask_indices(action_space, action)].all(), (action, mask.astype(int))
+
+
+def test_samples_extend_reinforce_samples():
+    """MaskableReinforceRolloutBufferSamples repeats ReinforceRolloutBufferSamples' fields (a NamedTuple cannot extend
+    another): the same names, types and order, then the masks, so the buffer's ``(*samples, action_masks=...)`` holds."""
+    assert MaskableReinforceRolloutBufferSamples._fields == (*ReinforceRolloutBufferSamples._fields, "action_masks")
+    assert MaskableReinforceRolloutBufferSamples.__annotations__ == {
+        **ReinforceRolloutBufferSamples.__annotations__,
+        "action_masks": th.Tensor,
+    }
 
 
 def test_policy_aliases():
@@ -224,8 +236,12 @@ def test_maskable_policy_required():
 
 
 def test_discrete_action_space_required():
-    with pytest.raises(ValueError, match="supports Discrete, MultiDiscrete and one-dimensional MultiBinary"):
-        MaskableREINFORCE("MlpPolicy", IdentityEnvBox())
+    """sb3-contrib's test of the same name: SB3's own check refuses Box actions, before anything is built."""
+    env = IdentityEnvBox()
+    with pytest.raises(AssertionError, match="The algorithm only supports"):
+        MaskableREINFORCE("MlpPolicy", env)
+    with pytest.raises(AssertionError, match="The algorithm only supports"):
+        MaskableREINFORCE("MlpPolicy", env, _init_setup_model=False)
 
 
 def test_hyperparameters_checked_as_reinforce():

@@ -46,9 +46,12 @@ def test_save_load(tmp_path, env_id, baseline):
             model.baseline_estimator.predict(model.policy, data.observations, data.episode_steps),
         )
 
-    # Training goes on after loading
+    # Training goes on after loading, counting on from the saved num_timesteps: the env's Monitors count the steps
+    steps_before = sum(env.env_method("get_total_steps"))
     loaded.learn(500, reset_num_timesteps=False)
-    assert loaded.num_timesteps >= model.num_timesteps + 500
+    new_steps = sum(env.env_method("get_total_steps")) - steps_before
+    assert new_steps >= 500
+    assert loaded.num_timesteps == model.num_timesteps + new_steps
     assert loaded._n_updates > model._n_updates
 
 
@@ -68,8 +71,17 @@ def assert_states_equal(loaded, saved) -> None:
 
 
 def test_set_env(tmp_path):
-    model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), n_steps=16, seed=0)
+    first_env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
+    model = REINFORCE("MlpPolicy", first_env, n_steps=16, seed=0)
     model.learn(200)
-    model.set_env(make_vec_env("CartPole-v1", n_envs=2, seed=1))
+    first_steps = model.num_timesteps
+    # The envs' Monitors count the steps each env took
+    assert sum(first_env.env_method("get_total_steps")) == first_steps
+    second_env = make_vec_env("CartPole-v1", n_envs=2, seed=1)
+    model.set_env(second_env)
     model.learn(200, reset_num_timesteps=False)
-    assert model.num_timesteps >= 400
+    # Every step after set_env was taken in the new env, and counted on from the first learn()
+    assert sum(first_env.env_method("get_total_steps")) == first_steps
+    second_steps = sum(second_env.env_method("get_total_steps"))
+    assert second_steps >= 200
+    assert model.num_timesteps == first_steps + second_steps

@@ -5,19 +5,31 @@ from typing import NamedTuple
 import numpy as np
 import torch as th
 from gymnasium import spaces
+from stable_baselines3.common.type_aliases import TensorDict
 from stable_baselines3.common.vec_env import VecNormalize
 
-from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
+from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer
 
-# ReinforceRolloutBufferSamples' fields, plus the masks; built from them so that the two stay in step
-MaskableReinforceRolloutBufferSamples = NamedTuple(  # type: ignore[misc]
-    "MaskableReinforceRolloutBufferSamples",
-    [*ReinforceRolloutBufferSamples.__annotations__.items(), ("action_masks", th.Tensor)],
-)
-MaskableReinforceRolloutBufferSamples.__doc__ = (
-    "The trainable steps of a rollout, flattened env-major (see ``ReinforceRolloutBufferSamples``), with "
-    "``action_masks``: the invalid-action masks the policy sampled a_t under (1: valid), shape (batch, mask_dims)"
-)
+
+class MaskableReinforceRolloutBufferSamples(NamedTuple):
+    """
+    The trainable steps of a rollout, flattened env-major: ``ReinforceRolloutBufferSamples``' fields, in its order
+    (a NamedTuple cannot extend another; ``tests/test_mask.py`` checks that the two agree), and the masks.
+
+    :param observations: Observations s_t (a tensor, or a dict of tensors for Dict spaces)
+    :param actions: Actions a_t taken in s_t
+    :param returns: Monte Carlo returns G_t
+    :param discounts: gamma^t, with t the step's index inside its episode
+    :param episode_steps: t, the step's index inside its episode (a baseline's time feature)
+    :param action_masks: The invalid-action masks the policy sampled a_t under (1: valid), shape (batch, mask_dims)
+    """
+
+    observations: th.Tensor | TensorDict
+    actions: th.Tensor
+    returns: th.Tensor
+    discounts: th.Tensor
+    episode_steps: th.Tensor
+    action_masks: th.Tensor
 
 
 def mask_dims(action_space: spaces.Space) -> int:
@@ -80,7 +92,7 @@ class MaskableReinforceRolloutBuffer(ReinforceRolloutBuffer):
         self.action_masks = np.ones((self.buffer_size, self.n_envs, self.mask_dims), dtype=np.float32)
         self.action_masks[: len(stored)] = stored
 
-    def add(self, *args, action_masks: np.ndarray | None = None, **kwargs) -> None:  # type: ignore[override]
+    def add(self, *args, action_masks: np.ndarray | None = None, **kwargs) -> None:
         """
         Store one step of every env (the arguments of ``ReinforceRolloutBuffer.add``) and its masks.
 
@@ -91,6 +103,7 @@ class MaskableReinforceRolloutBuffer(ReinforceRolloutBuffer):
         step_masks = 1.0 if action_masks is None else np.reshape(action_masks, (self.n_envs, self.mask_dims))
         self.action_masks[self.pos - 1] = step_masks
 
+    # Ignored for mypy ([override]): the samples are another NamedTuple (with the masks), not a ReinforceRolloutBufferSamples
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> MaskableReinforceRolloutBufferSamples:
@@ -99,7 +112,9 @@ class MaskableReinforceRolloutBuffer(ReinforceRolloutBuffer):
         return MaskableReinforceRolloutBufferSamples(*samples, action_masks=self.to_torch(action_masks))
 
 
-class MaskableReinforceDictRolloutBuffer(MaskableReinforceRolloutBuffer, ReinforceDictRolloutBuffer):
+# Ignored for mypy ([misc]): the whole-episode get/_get_samples of the first base replace DictRolloutBuffer's on purpose
+# (they handle dict observations); mypy flags any two bases whose signatures differ
+class MaskableReinforceDictRolloutBuffer(MaskableReinforceRolloutBuffer, ReinforceDictRolloutBuffer):  # type: ignore[misc]
     """
     ``MaskableReinforceRolloutBuffer`` for Dict observation spaces (see ``ReinforceDictRolloutBuffer``).
 

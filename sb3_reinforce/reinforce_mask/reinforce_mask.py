@@ -10,6 +10,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
 from stable_baselines3.common.vec_env import VecEnv
 
+from sb3_reinforce.buffers import ReinforceRolloutBuffer
 from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.reinforce_mask.buffers import (
     MaskableReinforceDictRolloutBuffer,
@@ -52,9 +53,10 @@ class MaskableREINFORCE(REINFORCE):
     :param learning_rate: The learning rate, it can be a function
         of the current progress remaining (from 1 to 0). Must be > 0
     :param n_steps: Number of steps per env during which new episodes join a rollout (an integer >= 1). A rollout
-        holds every episode that starts in that window, run to its end, so it lasts up to ``n_steps - 1 + L`` steps
-        per env, L being the longest episode, and ``learn(total_timesteps)`` may run past ``total_timesteps`` by up
-        to ``n_envs * (n_steps - 1 + L) - 1`` steps (see ``REINFORCE``)
+        holds every episode that starts in that window, run to its end, so it lasts from ``n_steps`` up to
+        ``n_steps - 1 + L`` steps per env, L being the longest episode (and never more than ``max_rollout_steps``).
+        ``learn(total_timesteps)`` stops after the rollout that reaches ``total_timesteps``, so it may run past it
+        by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation (entropy of the masked distribution), >= 0
     :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
@@ -70,19 +72,36 @@ class MaskableREINFORCE(REINFORCE):
     :param vf_n_epochs: Passes of the value baseline's regression over each batch, >= 1
     :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
     :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
-    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t) over the batch: ``True``:
-        standardise them, (A_t - mean A) / std A; ``"returns"``: (A_t - mean A) / std G, the scale of the
-        standardised returns, so that a baseline which explains the returns gives small weights instead of
-        unit-size noise; ``False``: leave them. Without a baseline, ``True`` and ``"returns"`` are the same.
-        Normalising lowers the variance at the price of a bias of order 1/batch size
+    :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t): ``"unbiased"`` (the default):
+        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: those
+        of the other envs' steps in the batch (with one env: moving averages over the earlier batches), so that the update's
+        expectation stays a positive multiple of the policy gradient (see ``sb3_reinforce.normalization``);
+        ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch; ``"returns"``:
+        (A_t - mean A) / std G over the batch, the scale of the standardised returns, so that a baseline which
+        explains the returns gives small weights instead of unit-size noise; ``False``: leave them. ``True`` and
+        ``"returns"`` put each step's own return in the statistics that weigh it: a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
-        episode (Sutton & Barto's REINFORCE): unbiased for the discounted objective when gamma < 1
+        episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
+        objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
+        episodes (0.99^500 < 0.01 on CartPole), which slows learning; without it the update follows the
+        undiscounted objective as gamma approaches 1
     :param bootstrap_truncated: Opt-in: on a time-limit truncation, add gamma * V(terminal observation) to the
         last reward of the episode. Requires ``baseline="value"``. It biases the update by V's error
     :param max_rollout_steps: Maximum number of steps per env in one rollout (>= n_steps). A rollout waits for
-        every joined episode to end, so an env that never ends raises an error once it is reached
+        every joined episode to end, so an env that never ends raises an error once it is reached;
+        the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
     :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
         could not join it
+    :param chunk_size: Steps per forward and backward pass of the update (an integer >= 1, or None). The update is
+        one gradient step on the whole rollout, computed in chunks whose gradients add up to it (gradient
+        accumulation), so that its memory is bounded by a chunk instead of the rollout. None: sized from the
+        observation space, at most 2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames;
+        one chunk for any rollout of small vector observations)
+    :param rollout_buffer_class: Rollout buffer class to use, a subclass of ``MaskableReinforceRolloutBuffer`` (the
+        whole-episode buffer that stores the masks). If ``None``, it will be automatically selected
+        (``MaskableReinforceRolloutBuffer``, or ``MaskableReinforceDictRolloutBuffer`` for Dict observation spaces)
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation, besides
+        ``max_size``, which is ``max_rollout_steps``
     :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
         the reported success rate, mean episode length, and mean reward over
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
@@ -100,8 +119,20 @@ class MaskableREINFORCE(REINFORCE):
         "CnnPolicy": CnnPolicy,
         "MultiInputPolicy": MultiInputPolicy,
     }
+    # As MaskablePPO: Box actions cannot be masked, and SB3's BaseAlgorithm refuses them before anything is built
+    supported_action_spaces: ClassVar[tuple[type[spaces.Space], ...]] = (
+        spaces.Discrete,
+        spaces.MultiDiscrete,
+        spaces.MultiBinary,
+    )
+    default_rollout_buffer_classes: ClassVar[tuple[type[ReinforceRolloutBuffer], type[ReinforceRolloutBuffer]]] = (
+        MaskableReinforceRolloutBuffer,
+        MaskableReinforceDictRolloutBuffer,
+    )
+    # Ignored for mypy ([assignment]): sb3-contrib's MaskableActorCriticPolicy is a BasePolicy, not an ActorCriticPolicy
     policy: MaskableActorCriticPolicy  # type: ignore[assignment]
     rollout_buffer: MaskableReinforceRolloutBuffer
+    rollout_buffer_class: type[MaskableReinforceRolloutBuffer] | None
 
     def __init__(
         self,
@@ -124,6 +155,8 @@ class MaskableREINFORCE(REINFORCE):
         max_rollout_steps: int = 100_000,
         reset_between_rollouts: bool = True,
         chunk_size: int | None = None,
+        rollout_buffer_class: type[MaskableReinforceRolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -135,7 +168,7 @@ class MaskableREINFORCE(REINFORCE):
         # Whether collection asks the env for masks; learn(use_masking=...) sets it for its rollouts
         self._use_masking = True
         super().__init__(
-            policy,  # type: ignore[arg-type]
+            policy,  # type: ignore[arg-type]  # a maskable policy class, not an ActorCriticPolicy one (see above)
             env,
             learning_rate=learning_rate,
             n_steps=n_steps,
@@ -157,6 +190,8 @@ class MaskableREINFORCE(REINFORCE):
             # sb3-contrib's maskable policies have no gSDE
             use_sde=False,
             sde_sample_freq=-1,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
             stats_window_size=stats_window_size,
             tensorboard_log=tensorboard_log,
             policy_kwargs=policy_kwargs,
@@ -177,14 +212,11 @@ class MaskableREINFORCE(REINFORCE):
         self._setup_lr_schedule()
         self.set_random_seed(self.seed)
 
-        if isinstance(self.observation_space, spaces.Dict):
-            self.rollout_buffer_class = MaskableReinforceDictRolloutBuffer
-        else:
-            self.rollout_buffer_class = MaskableReinforceRolloutBuffer
-        self.rollout_buffer_kwargs = {"max_size": self.max_rollout_steps}
-        self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
+        self._setup_rollout_buffer_class()
+        assert self.rollout_buffer_class is not None  # for mypy: _setup_rollout_buffer_class sets it
+        self.rollout_buffer = self.rollout_buffer_class(
             self.n_steps,
-            self.observation_space,  # type: ignore[arg-type]
+            self.observation_space,
             self.action_space,
             device=self.device,
             gamma=self.gamma,
@@ -192,12 +224,11 @@ class MaskableREINFORCE(REINFORCE):
             n_envs=self.n_envs,
             **self.rollout_buffer_kwargs,
         )
-        self.policy = self.policy_class(  # type: ignore[assignment]
-            self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs
-        )
+        self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule, **self.policy_kwargs)
         self.policy = self.policy.to(self.device)
         self._setup_baseline()
 
+    # Ignored for mypy ([override]): the buffer must be the maskable one (as MaskablePPO's collect_rollouts)
     def collect_rollouts(  # type: ignore[override]
         self,
         env: VecEnv,
@@ -232,9 +263,12 @@ class MaskableREINFORCE(REINFORCE):
         :return: The actions, and the masks to store with them (None without masking: all actions valid)
         """
         action_masks = get_action_masks(env) if self._use_masking else None
+        # sample_actions takes sb3-contrib's maskable policies too, though its hint names SB3's ActorCriticPolicy
         actions = sample_actions(self.policy, obs_tensor, action_masks).cpu().numpy()  # type: ignore[arg-type]
+        # None masks (no masking) are stored as all-valid by the buffer's add, which takes None
         return actions, {"action_masks": action_masks}  # type: ignore[dict-item]
 
+    # Ignored for mypy ([override]): the samples of the maskable buffer, which hold the masks
     def _distribution_kwargs(self, rollout_data: MaskableReinforceRolloutBufferSamples) -> dict[str, Any]:  # type: ignore[override]
         """
         The loss evaluates log pi(a_t|s_t) and the entropy under the masks a_t was sampled with.
@@ -244,7 +278,7 @@ class MaskableREINFORCE(REINFORCE):
         """
         return {"action_masks": rollout_data.action_masks}
 
-    def predict(  # type: ignore[override]
+    def predict(
         self,
         observation: np.ndarray | dict[str, np.ndarray],
         state: tuple[np.ndarray, ...] | None = None,
@@ -265,6 +299,7 @@ class MaskableREINFORCE(REINFORCE):
         """
         return self.policy.predict(observation, state, episode_start, deterministic, action_masks=action_masks)
 
+    # Ignored for mypy ([override]): use_masking comes before progress_bar, as in MaskablePPO.learn
     def learn(  # type: ignore[override]
         self: SelfMaskableREINFORCE,
         total_timesteps: int,

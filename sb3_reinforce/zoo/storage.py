@@ -22,7 +22,7 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import optuna
@@ -35,7 +35,7 @@ POSTGRES_INSTALL = 'pip install "sb3-reinforce[zoo,postgres]"'
 # Key of the session-level advisory lock that serialises schema creation on one PostgreSQL database
 SCHEMA_LOCK_KEY = zlib.crc32(b"sb3_reinforce.zoo.storage")
 # The zoo's direction for every study (rl_zoo3.exp_manager.ExperimentManager.hyperparameters_optimization)
-ZOO_DIRECTION = "maximize"
+ZOO_DIRECTION: Final = "maximize"
 
 
 class StorageError(ValueError):
@@ -255,12 +255,13 @@ def zoo_storage(url: str | None, storage: Any | None, trial_id: int | None) -> I
 
     optuna.create_study = create_study
     if trial_id is not None:
+        # Patching a method is what this context does (mypy forbids assigning to one); restored below
         ExperimentManager.read_hyperparameters = read_hyperparameters  # type: ignore[method-assign]
     try:
         yield
     finally:
         optuna.create_study = original_create_study
-        ExperimentManager.read_hyperparameters = original_read_hyperparameters  # type: ignore[method-assign]
+        ExperimentManager.read_hyperparameters = original_read_hyperparameters  # type: ignore[method-assign]  # as above
 
 
 def prepare_tuning_storage(args: list[str]) -> tuple[list[str], contextlib.AbstractContextManager]:
@@ -274,15 +275,18 @@ def prepare_tuning_storage(args: list[str]) -> tuple[list[str], contextlib.Abstr
         without a database, or a ``--trial-id`` that the zoo would ignore or fail on
     """
     tuning, zoo_args = split_tuning_args(args)
-    uses_storage = tuning.storage is not None and (tuning.optimize or tuning.trial_id is not None)
     tunes_on_database = tuning.optimize and tuning.storage is not None and not is_journal(tuning.storage)
     if tuning.heartbeat_interval is not None and not tunes_on_database:
         raise StorageError(
             f"{HEARTBEAT_FLAG} needs -optimize with a database --storage (the journal file storage has no heartbeat)"
         )
-    if tuning.trial_id is not None and (tuning.storage is None or tuning.study_name is None):
-        raise StorageError("--trial-id needs --storage and --study-name: the zoo would ignore it")
-    if not uses_storage:
+    # The trial to check: (study name, trial number)
+    trial: tuple[str, int] | None = None
+    if tuning.trial_id is not None:
+        if tuning.storage is None or tuning.study_name is None:
+            raise StorageError("--trial-id needs --storage and --study-name: the zoo would ignore it")
+        trial = (tuning.study_name, tuning.trial_id)
+    if tuning.storage is None or not (tuning.optimize or trial is not None):
         return zoo_args, contextlib.nullcontext()
 
     import sqlalchemy.exc
@@ -294,19 +298,20 @@ def prepare_tuning_storage(args: list[str]) -> tuple[list[str], contextlib.Abstr
         try:
             if tuning.optimize:
                 storage = create_storage(url, tuning.study_name, tuning.heartbeat_interval or DEFAULT_HEARTBEAT_INTERVAL)
-            if tuning.trial_id is not None:
-                check_trial(storage or url, tuning.study_name, tuning.trial_id)
+            if trial is not None:
+                check_trial(storage or url, *trial)
         except sqlalchemy.exc.OperationalError as e:
             raise StorageError(f"--storage {shown_url(url)}: cannot connect: {e.orig}") from e
-    elif tuning.trial_id is not None:
+    elif trial is not None:
         if not os.path.isfile(tuning.storage):
             raise StorageError(f"--storage {tuning.storage!r}: no such journal file")
-        check_trial(_journal(tuning.storage), tuning.study_name, tuning.trial_id)
+        check_trial(_journal(tuning.storage), *trial)
     return zoo_args, zoo_storage(url, storage, tuning.trial_id)
 
 
 def _journal(path: str) -> Any:
     """The zoo's journal file storage for ``path``."""
     import optuna
+    from optuna.storages.journal import JournalFileBackend
 
-    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+    return optuna.storages.JournalStorage(JournalFileBackend(path))
