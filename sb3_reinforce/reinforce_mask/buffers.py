@@ -21,6 +21,7 @@ class MaskableReinforceRolloutBufferSamples(NamedTuple):
     :param returns: Monte Carlo returns G_t
     :param discounts: gamma^t, with t the step's index inside its episode
     :param episode_steps: t, the step's index inside its episode (a baseline's time feature)
+    :param env_indices: Index of the env each step comes from (``normalize_advantage="unbiased"`` needs it)
     :param action_masks: The invalid-action masks the policy sampled a_t under (1: valid), shape (batch, mask_dims)
     """
 
@@ -29,6 +30,7 @@ class MaskableReinforceRolloutBufferSamples(NamedTuple):
     returns: th.Tensor
     discounts: th.Tensor
     episode_steps: th.Tensor
+    env_indices: th.Tensor
     action_masks: th.Tensor
 
 
