@@ -1,3 +1,6 @@
+import io
+import pathlib
+from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -15,6 +18,7 @@ from sb3_reinforce.baselines import Baseline, LinearFeatureBaseline, ValueBaseli
 from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
+from sb3_reinforce.save_util import MARKER_KEY, check_saved_model, saved_by
 from sb3_reinforce.utils import check_bool, check_range
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
@@ -243,6 +247,69 @@ class REINFORCE(OnPolicyAlgorithm):
         if self.baseline_estimator is not None:
             state_dicts.append("baseline_estimator")
         return state_dicts, torch_variables
+
+    def save(
+        self,
+        path: str | pathlib.Path | io.BufferedIOBase,
+        exclude: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+    ) -> None:
+        """
+        Save the model as SB3 does, and record in the zip's data which class and which sb3-reinforce version saved
+        it (``save_util.MARKER_KEY``), for ``load`` to check.
+
+        :param path: path to the file where the rl agent should be saved
+        :param exclude: name of parameters that should be excluded in addition to the default ones
+        :param include: name of parameters that might be excluded but should be included anyway
+        """
+        # SB3's save stores a copy of self.__dict__: the marker lives there only while saving
+        self.__dict__[MARKER_KEY] = saved_by(type(self))
+        try:
+            super().save(path, exclude=exclude, include=include)
+        finally:
+            del self.__dict__[MARKER_KEY]
+
+    @classmethod
+    def load(
+        cls: type[SelfREINFORCE],
+        path: str | pathlib.Path | io.BufferedIOBase,
+        env: GymEnv | None = None,
+        device: th.device | str = "auto",
+        custom_objects: dict[str, Any] | None = None,
+        print_system_info: bool = False,
+        force_reset: bool = True,
+        **kwargs,
+    ) -> SelfREINFORCE:
+        """
+        Load a model saved by this class's ``save``, as SB3's ``load`` does (see its docstring for the arguments),
+        after checking the file (``save_util.check_saved_model``).
+
+        :param path: path to the file (or a file-like) where to load the agent from
+        :param env: the new environment to run the loaded model on
+            (can be None if you only need prediction from a trained model) has priority over any saved environment
+        :param device: Device on which the code should run.
+        :param custom_objects: Dictionary of objects to replace upon loading (see SB3's ``load``)
+        :param print_system_info: Whether to print system info from the saved model and the current system info
+        :param force_reset: Force call to ``reset()`` before training to avoid unexpected behavior
+        :param kwargs: extra arguments to change the model when loading
+        :return: new model instance with loaded parameters
+        :raises ValueError: If the file was saved by another class (``MaskableREINFORCE`` for ``REINFORCE`` and
+            the other way round), by another algorithm (A2C, PPO, ...), or by a version of sb3-reinforce whose files
+            this one cannot read (0.1.0, whose files record no version)
+        """
+        check_saved_model(path, cls)
+        model = super().load(
+            path,
+            env=env,
+            device=device,
+            custom_objects=custom_objects,
+            print_system_info=print_system_info,
+            force_reset=force_reset,
+            **kwargs,
+        )
+        # SB3's load copies every saved key onto the model; the marker describes the file, not the model
+        model.__dict__.pop(MARKER_KEY, None)
+        return model
 
     def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
         """
