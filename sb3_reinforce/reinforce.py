@@ -27,6 +27,66 @@ BASELINES = ("none", "value", "linear")
 NORMALIZE_ADVANTAGE = (False, True, "returns")
 
 
+def check_hyperparameters(
+    *,
+    learning_rate: float | Schedule,
+    n_steps: int,
+    gamma: float,
+    ent_coef: float,
+    vf_coef: float,
+    max_grad_norm: float,
+    baseline: str,
+    vf_learning_rate: float,
+    vf_n_epochs: int,
+    vf_batch_size: int,
+    vf_max_grad_norm: float,
+    normalize_advantage: bool | str,
+    use_gamma_t: bool,
+    bootstrap_truncated: bool,
+    max_rollout_steps: int,
+    reset_between_rollouts: bool,
+    use_sde: bool,
+    sde_sample_freq: int,
+    stats_window_size: int,
+) -> None:
+    """
+    Check REINFORCE's own hyperparameters, as its constructor does before building anything; the RL Zoo CLI runs the
+    same check on a config entry before the zoo builds the envs (``sb3_reinforce.zoo.config.check_hyperparams``).
+    The parameters are ``REINFORCE``'s (see its docstring).
+
+    :raises ValueError: On the first invalid value, naming the parameter, the value and what is accepted
+    """
+    if not callable(learning_rate):
+        check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+    check_range("n_steps", n_steps, low=1, integer=True)
+    check_range("gamma", gamma, low=0.0, high=1.0)
+    check_range("ent_coef", ent_coef, low=0.0)
+    check_range("vf_coef", vf_coef, low=0.0)
+    check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
+    check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
+    check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
+    check_range("stats_window_size", stats_window_size, low=1, integer=True)
+    for name, flag in (
+        ("use_gamma_t", use_gamma_t),
+        ("bootstrap_truncated", bootstrap_truncated),
+        ("reset_between_rollouts", reset_between_rollouts),
+        ("use_sde", use_sde),
+    ):
+        check_bool(name, flag)
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
+    check_range("vf_learning_rate", vf_learning_rate, low=0.0, low_inclusive=False)
+    check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
+    check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
+    check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
+    if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage == "returns"):
+        raise ValueError(
+            f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
+        )
+    if bootstrap_truncated and baseline != "value":
+        raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
+
+
 class REINFORCE(OnPolicyAlgorithm):
     """
     REINFORCE: Monte Carlo policy gradient (Williams, 1992), with an optional baseline: a learned
@@ -137,35 +197,27 @@ class REINFORCE(OnPolicyAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ):
-        if not callable(learning_rate):
-            check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
-        check_range("n_steps", n_steps, low=1, integer=True)
-        check_range("gamma", gamma, low=0.0, high=1.0)
-        check_range("ent_coef", ent_coef, low=0.0)
-        check_range("vf_coef", vf_coef, low=0.0)
-        check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
-        check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
-        check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
-        check_range("stats_window_size", stats_window_size, low=1, integer=True)
-        for name, flag in (
-            ("use_gamma_t", use_gamma_t),
-            ("bootstrap_truncated", bootstrap_truncated),
-            ("reset_between_rollouts", reset_between_rollouts),
-            ("use_sde", use_sde),
-        ):
-            check_bool(name, flag)
-        if baseline not in BASELINES:
-            raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
-        check_range("vf_learning_rate", vf_learning_rate, low=0.0, low_inclusive=False)
-        check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
-        check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
-        check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
-        if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage == "returns"):
-            raise ValueError(
-                f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
-            )
-        if bootstrap_truncated and baseline != "value":
-            raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
+        check_hyperparameters(
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            ent_coef=ent_coef,
+            vf_coef=vf_coef,
+            max_grad_norm=max_grad_norm,
+            baseline=baseline,
+            vf_learning_rate=vf_learning_rate,
+            vf_n_epochs=vf_n_epochs,
+            vf_batch_size=vf_batch_size,
+            vf_max_grad_norm=vf_max_grad_norm,
+            normalize_advantage=normalize_advantage,
+            use_gamma_t=use_gamma_t,
+            bootstrap_truncated=bootstrap_truncated,
+            max_rollout_steps=max_rollout_steps,
+            reset_between_rollouts=reset_between_rollouts,
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            stats_window_size=stats_window_size,
+        )
 
         super().__init__(
             policy,

@@ -26,6 +26,7 @@ from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 from sb3_reinforce import REINFORCE  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
+from sb3_reinforce.zoo.config import parse_params  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params  # noqa: E402
 from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
 
@@ -277,6 +278,54 @@ def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args,
     assert "error: Invalid REINFORCE hyperparameters in entry 'CartPole-v1'" in err
     assert re.search(message, err)
     assert not logs.exists()  # nothing was started
+
+
+@pytest.mark.parametrize(
+    ("entry", "extra_args", "message"),
+    [
+        # -params baseline:values: the zoo's StoreDict evaluates the bare word to its own list of arguments
+        (
+            {},
+            ["-params", "baseline:values"],
+            r"Invalid REINFORCE hyperparameters in entry 'CartPole-v1' .* with the -params overrides: baseline must be "
+            r"one of \('none', 'value', 'linear'\), got baseline=\['baseline:values'\] \(-params baseline:values: "
+            r"the zoo evaluates each value as Python, so the bare word values is a name, not a string; "
+            r"quote it: baseline:\"'values'\"\)",
+        ),
+        # A bare word that names nothing: the zoo's parser would raise NameError
+        (
+            {},
+            ["-params", "normalize_advantage:returns"],
+            r"error: -params normalize_advantage:returns: .* quote it: normalize_advantage:\"'returns'\" \(NameError",
+        ),
+        ({}, ["-params", "gamma:1.5"], r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
+        ({"n_steps": 0}, [], r"in entry 'CartPole-v1' of .*: n_steps must be in \[1, inf\], got n_steps=0"),
+        ({"normalize_advantage": "std"}, [], r"normalize_advantage must be one of \(False, True, 'returns'\)"),
+        # The zoo would wrap a negative learning rate in no schedule and a string in a broken one
+        ({"learning_rate": -1e-3}, [], r"learning_rate must be in \(0.0, inf\], got learning_rate=-0.001"),
+        ({"learning_rate": "lin_x"}, [], r"learning_rate='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
+        ({"baseline": "none", "bootstrap_truncated": True}, [], r"bootstrap_truncated=True needs baseline='value'"),
+    ],
+)
+def test_bad_value_gives_a_clear_error_before_anything_is_built(tmp_path, capsys, entry, extra_args, message):
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 100, "policy": "MlpPolicy", **entry}})
+    logs = tmp_path / "logs"
+    argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "-conf", conf, *extra_args, *FAST]
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sb3_reinforce.zoo train: error: ") and err.count("\n") == 1
+    assert re.search(message, err), err
+    assert not logs.exists()  # nothing was started
+
+
+def test_params_are_read_as_the_zoo_reads_them():
+    values, bare_words = parse_params(["baseline:'none'", "learning_rate:0.001", "normalize_advantage:True", "n_envs:4"])
+    assert values == {"baseline": "none", "learning_rate": 0.001, "normalize_advantage": True, "n_envs": 4}
+    assert bare_words == {}
+    # The good values of a REINFORCE entry pass the check
+    prepare_train_args(["--algo", "reinforce", "-params", "baseline:'linear'", "learning_rate:'lin_1e-3'", "n_steps:8"])
 
 
 def test_help_of_other_scripts_lists_reinforce(capsys):
