@@ -3,6 +3,7 @@
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -28,6 +29,7 @@ from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import parse_params  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params  # noqa: E402
+from sb3_reinforce.zoo.storage import POSTGRES_INSTALL  # noqa: E402
 from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -415,3 +417,26 @@ def test_wheel_ships_the_config(tmp_path):
             assert zf.read(f"sb3_reinforce/zoo/{config}") == (REPO / "zoo_configs" / config).read_bytes()
         entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
         assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()
+
+
+# Packages the README installs from PyPI; sb3-reinforce itself is not there
+PYPI_PACKAGES = ("torch==2.13.0", "optuna-dashboard")
+
+
+def test_install_commands_work_from_the_clone():
+    """Every pip install of sb3-reinforce (README, error messages) is the clone's -e ., with extras that exist."""
+    pyproject = (REPO / "pyproject.toml").read_text()
+    section = pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0]
+    extras = set(re.findall(r"^([a-z]+) = \[", section, re.MULTILINE))
+    assert {"zoo", "atari", "postgres"} <= extras
+    commands = re.findall(r"pip install ([^`&#\n]+)", (REPO / "README.md").read_text())
+    commands.append(POSTGRES_INSTALL.removeprefix("pip install ").split(" in the root")[0])
+    assert len(commands) >= 6
+    for command in commands:
+        args = [arg for arg in shlex.split(command) if arg not in PYPI_PACKAGES]
+        if not args:
+            continue  # PyPI packages only
+        assert args[0] == "-e" and len(args) == 2, command
+        match = re.fullmatch(r"\.(?:\[([a-z,]+)\])?", args[1])
+        assert match, f"{command}: not the clone's root"
+        assert set((match.group(1) or "").split(",")) - {""} <= extras, command
