@@ -440,3 +440,54 @@ def test_install_commands_work_from_the_clone():
         match = re.fullmatch(r"\.(?:\[([a-z,]+)\])?", args[1])
         assert match, f"{command}: not the clone's root"
         assert set((match.group(1) or "").split(",")) - {""} <= extras, command
+
+
+def readme() -> str:
+    return (REPO / "README.md").read_text()
+
+
+def test_readme_conf_file_example_trains(tmp_path):
+    match = re.search(r"<!-- example: zoo-conf-file -->\s*```yaml\n(.*?)```", readme(), re.DOTALL)
+    assert match, "the README's --conf-file example is missing"
+    conf = tmp_path / "my_reinforce.yml"
+    conf.write_text(match.group(1))
+    logs = tmp_path / "logs"
+    main(
+        ["train", "--algo", "reinforce", "--env", "CartPole-v1", "--conf-file", str(conf), "-n", "256", "-f", str(logs), *FAST]
+    )
+    model = REINFORCE.load(run_dir(logs, "reinforce", "CartPole-v1") / "CartPole-v1.zip")
+    entry = yaml.safe_load(match.group(1))["CartPole-v1"]
+    assert model.n_envs == entry["n_envs"] and model.n_steps == entry["n_steps"]
+    assert model.baseline == entry["baseline"] and model.normalize_advantage == entry["normalize_advantage"]
+
+
+def test_readme_eval_freq_advice_gives_all_plots_a_table(tmp_path, capsys):
+    """A run shorter than the default --eval-freq has no evaluations (all_plots: 0.0 +/- 0.0); the README's flags fix it."""
+    match = re.search(r"pass a smaller `--eval-freq`\s*\(`([^`]+)`\)", readme())
+    assert match, "the README's --eval-freq advice is missing"
+    logs = tmp_path / "logs"
+    fast = [arg for arg in FAST if arg not in ("--eval-freq", "-1")]
+    argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", *shlex.split(match.group(1)), "-f", str(logs)]
+    main([*argv, "--eval-episodes", "2", *fast])
+    capsys.readouterr()
+    main(["all_plots", "-a", "reinforce", "-e", "CartPole-v1", "-f", str(logs), "--no-display"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("|CartPole-v1"))
+    assert "0.0 +/- 0.0" not in row, row
+
+
+def test_readme_exp_id_advice_after_optimize(tmp_path, capsys):
+    """After -optimize, the latest run folder has no model: enjoy needs the README's --exp-id."""
+    match = re.search(r"stops with \"No model found\":\s*pass the training run's number, `(--exp-id \d+)`", readme())
+    assert match, "the README's --exp-id advice is missing"
+    logs = tmp_path / "logs"
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 200, "policy": "MlpPolicy"}})
+    train = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *FAST]
+    main(train)
+    optimize = ["-optimize", "--n-trials", "1", "--n-evaluations", "1", "--eval-episodes", "1", "--no-optim-plots"]
+    main([*train, *optimize])
+    enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--no-render", "-n", "50"]
+    with pytest.raises(ValueError, match="No model found"):
+        main(enjoy)
+    capsys.readouterr()
+    main([*enjoy, *shlex.split(match.group(1))])
+    assert "Mean reward" in capsys.readouterr().out
