@@ -6,7 +6,9 @@ Train REINFORCE on a Gymnasium env, with a progress bar, then print its evaluati
 """
 
 import argparse
+import sys
 
+import gymnasium as gym
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -28,7 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.timesteps < 1:
         parser.error(f"--timesteps must be >= 1, got {args.timesteps}")
 
-    env = make_vec_env(args.env, n_envs=args.n_envs, seed=args.seed)
+    try:
+        env = make_vec_env(args.env, n_envs=args.n_envs, seed=args.seed)
+    except gym.error.Error as e:
+        # An unknown env id, version or a missing dependency: gymnasium's one-line message ("Did you mean: ...")
+        print(f"{parser.prog}: error: --env {args.env}: {e}", file=sys.stderr)
+        sys.exit(2)
     model = REINFORCE("MlpPolicy", env, seed=args.seed, verbose=args.verbose)
     model.learn(args.timesteps, progress_bar=True)
     if args.save:

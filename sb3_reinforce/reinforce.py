@@ -1,3 +1,6 @@
+import io
+import pathlib
+from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -21,6 +24,7 @@ from sb3_reinforce.buffers import (
 from sb3_reinforce.normalization import other_envs_statistics, updated_statistics
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
+from sb3_reinforce.save_util import MARKER_KEY, check_saved_model, saved_by
 from sb3_reinforce.utils import check_bool, check_range
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
@@ -30,6 +34,69 @@ NORMALIZE_ADVANTAGE = (False, True, "returns", "unbiased")
 # chunk_size=None: as many steps per chunk as keep its observations under CHUNK_OBS_VALUES values, at most MAX_CHUNK_SIZE
 CHUNK_OBS_VALUES = 2**24
 MAX_CHUNK_SIZE = 2**16
+
+
+def check_hyperparameters(
+    *,
+    learning_rate: float | Schedule,
+    n_steps: int,
+    gamma: float,
+    ent_coef: float,
+    vf_coef: float,
+    max_grad_norm: float,
+    baseline: str,
+    vf_learning_rate: float,
+    vf_n_epochs: int,
+    vf_batch_size: int,
+    vf_max_grad_norm: float,
+    normalize_advantage: bool | str,
+    use_gamma_t: bool,
+    bootstrap_truncated: bool,
+    max_rollout_steps: int,
+    reset_between_rollouts: bool,
+    use_sde: bool,
+    sde_sample_freq: int,
+    stats_window_size: int,
+    chunk_size: int | None,
+) -> None:
+    """
+    Check REINFORCE's own hyperparameters, as its constructor does before building anything; the RL Zoo CLI runs the
+    same check on a config entry before the zoo builds the envs (``sb3_reinforce.zoo.config.check_hyperparams``).
+    The parameters are ``REINFORCE``'s (see its docstring).
+
+    :raises ValueError: On the first invalid value, naming the parameter, the value and what is accepted
+    """
+    if not callable(learning_rate):
+        check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+    check_range("n_steps", n_steps, low=1, integer=True)
+    check_range("gamma", gamma, low=0.0, high=1.0)
+    check_range("ent_coef", ent_coef, low=0.0)
+    check_range("vf_coef", vf_coef, low=0.0)
+    check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
+    check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
+    check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
+    check_range("stats_window_size", stats_window_size, low=1, integer=True)
+    for name, flag in (
+        ("use_gamma_t", use_gamma_t),
+        ("bootstrap_truncated", bootstrap_truncated),
+        ("reset_between_rollouts", reset_between_rollouts),
+        ("use_sde", use_sde),
+    ):
+        check_bool(name, flag)
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
+    check_range("vf_learning_rate", vf_learning_rate, low=0.0, low_inclusive=False)
+    check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
+    check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
+    check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
+    if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage in ("returns", "unbiased")):
+        raise ValueError(
+            f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
+        )
+    if chunk_size is not None:
+        check_range("chunk_size", chunk_size, low=1, integer=True)
+    if bootstrap_truncated and baseline != "value":
+        raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
 
 
 class REINFORCE(OnPolicyAlgorithm):
@@ -174,37 +241,28 @@ class REINFORCE(OnPolicyAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ):
-        if not callable(learning_rate):
-            check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
-        check_range("n_steps", n_steps, low=1, integer=True)
-        check_range("gamma", gamma, low=0.0, high=1.0)
-        check_range("ent_coef", ent_coef, low=0.0)
-        check_range("vf_coef", vf_coef, low=0.0)
-        check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
-        check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
-        check_range("sde_sample_freq", sde_sample_freq, low=-1, integer=True)
-        check_range("stats_window_size", stats_window_size, low=1, integer=True)
-        for name, flag in (
-            ("use_gamma_t", use_gamma_t),
-            ("bootstrap_truncated", bootstrap_truncated),
-            ("reset_between_rollouts", reset_between_rollouts),
-            ("use_sde", use_sde),
-        ):
-            check_bool(name, flag)
-        if baseline not in BASELINES:
-            raise ValueError(f"baseline must be one of {BASELINES}, got baseline={baseline!r}")
-        check_range("vf_learning_rate", vf_learning_rate, low=0.0, low_inclusive=False)
-        check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
-        check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
-        check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
-        if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage in ("returns", "unbiased")):
-            raise ValueError(
-                f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
-            )
-        if chunk_size is not None:
-            check_range("chunk_size", chunk_size, low=1, integer=True)
-        if bootstrap_truncated and baseline != "value":
-            raise ValueError(f"bootstrap_truncated=True needs baseline='value', got baseline={baseline!r}")
+        check_hyperparameters(
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            ent_coef=ent_coef,
+            vf_coef=vf_coef,
+            max_grad_norm=max_grad_norm,
+            baseline=baseline,
+            vf_learning_rate=vf_learning_rate,
+            vf_n_epochs=vf_n_epochs,
+            vf_batch_size=vf_batch_size,
+            vf_max_grad_norm=vf_max_grad_norm,
+            normalize_advantage=normalize_advantage,
+            use_gamma_t=use_gamma_t,
+            bootstrap_truncated=bootstrap_truncated,
+            max_rollout_steps=max_rollout_steps,
+            reset_between_rollouts=reset_between_rollouts,
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            stats_window_size=stats_window_size,
+            chunk_size=chunk_size,
+        )
         if rollout_buffer_kwargs is not None and "max_size" in rollout_buffer_kwargs:
             raise ValueError(
                 "rollout_buffer_kwargs must not set max_size: the buffer's max_size is max_rollout_steps, set that "
@@ -302,6 +360,69 @@ class REINFORCE(OnPolicyAlgorithm):
         if self.baseline_estimator is not None:
             state_dicts.append("baseline_estimator")
         return state_dicts, torch_variables
+
+    def save(
+        self,
+        path: str | pathlib.Path | io.BufferedIOBase,
+        exclude: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+    ) -> None:
+        """
+        Save the model as SB3 does, and record in the zip's data which class and which sb3-reinforce version saved
+        it (``save_util.MARKER_KEY``), for ``load`` to check.
+
+        :param path: path to the file where the rl agent should be saved
+        :param exclude: name of parameters that should be excluded in addition to the default ones
+        :param include: name of parameters that might be excluded but should be included anyway
+        """
+        # SB3's save stores a copy of self.__dict__: the marker lives there only while saving
+        self.__dict__[MARKER_KEY] = saved_by(type(self))
+        try:
+            super().save(path, exclude=exclude, include=include)
+        finally:
+            del self.__dict__[MARKER_KEY]
+
+    @classmethod
+    def load(
+        cls: type[SelfREINFORCE],
+        path: str | pathlib.Path | io.BufferedIOBase,
+        env: GymEnv | None = None,
+        device: th.device | str = "auto",
+        custom_objects: dict[str, Any] | None = None,
+        print_system_info: bool = False,
+        force_reset: bool = True,
+        **kwargs,
+    ) -> SelfREINFORCE:
+        """
+        Load a model saved by this class's ``save``, as SB3's ``load`` does (see its docstring for the arguments),
+        after checking the file (``save_util.check_saved_model``).
+
+        :param path: path to the file (or a file-like) where to load the agent from
+        :param env: the new environment to run the loaded model on
+            (can be None if you only need prediction from a trained model) has priority over any saved environment
+        :param device: Device on which the code should run.
+        :param custom_objects: Dictionary of objects to replace upon loading (see SB3's ``load``)
+        :param print_system_info: Whether to print system info from the saved model and the current system info
+        :param force_reset: Force call to ``reset()`` before training to avoid unexpected behavior
+        :param kwargs: extra arguments to change the model when loading
+        :return: new model instance with loaded parameters
+        :raises ValueError: If the file was saved by another class (``MaskableREINFORCE`` for ``REINFORCE`` and
+            the other way round), by another algorithm (A2C, PPO, ...), or by a version of sb3-reinforce whose files
+            this one cannot read (0.1.0, whose files record no version)
+        """
+        check_saved_model(path, cls)
+        model = super().load(
+            path,
+            env=env,
+            device=device,
+            custom_objects=custom_objects,
+            print_system_info=print_system_info,
+            force_reset=force_reset,
+            **kwargs,
+        )
+        # SB3's load copies every saved key onto the model; the marker describes the file, not the model
+        model.__dict__.pop(MARKER_KEY, None)
+        return model
 
     def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
         """

@@ -19,3 +19,14 @@ def test_cli_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_cli_unknown_env_id_is_one_line_with_gymnasiums_suggestion(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--env", "CartPol-v1"])
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "python -m sb3_reinforce: error: --env CartPol-v1: Environment `CartPol` doesn't exist. Did you mean: `CartPole`?\n"
+    )

@@ -1,4 +1,12 @@
-"""REINFORCE with its defaults solves CartPole-v1 (8 envs) within a fixed budget, for fixed seeds."""
+"""
+REINFORCE with its defaults solves CartPole-v1 (8 envs) within a fixed budget, for fixed seeds; the README's Quick start
+runs the configuration its figures are for.
+"""
+
+import importlib.util
+import inspect
+import re
+from pathlib import Path
 
 import pytest
 from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
@@ -23,3 +31,32 @@ def test_cartpole_is_solved(seed):
     # The policy that stopped training holds up on 20 fresh episodes
     mean, _ = evaluate_policy(model, make_vec_env("CartPole-v1", n_envs=1, seed=2_000 + seed), n_eval_episodes=20)
     assert mean >= 0.9 * THRESHOLD
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monkeypatch):
+    """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of docs/tune_defaults.py's confirm run."""
+    readme = (REPO / "README.md").read_text()
+    match = re.search(r"<!-- example: quick-start -->\s*```python\n(.*?)```", readme, re.DOTALL)
+    assert match, "the README's Quick start is missing"
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", match.group(1))
+    assert n_replaced == 1, "the Quick start no longer trains for the 100k steps its figures are for"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["env"].num_envs == 8
+    assert namespace["model"].n_envs == 8  # the loaded model
+    assert (tmp_path / "reinforce_cartpole.zip").is_file()
+
+    # The figures' row of docs/defaults.md section 3: docs/tune_defaults.py's confirm grid, n_steps=16, on 8 envs
+    spec = importlib.util.spec_from_file_location("tune_defaults", REPO / "docs" / "tune_defaults.py")
+    tune_defaults = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tune_defaults)
+    defaults = inspect.signature(REINFORCE.__init__).parameters
+    for name, values in tune_defaults.GRIDS["confirm"].items():
+        value = 16 if name == "n_steps" else values[0]
+        assert value in values and defaults[name].default == value, name
+    assert 'make_vec_env("CartPole-v1", n_envs=8, seed=seed)' in inspect.getsource(tune_defaults.run)
+    assert tune_defaults.BUDGET == 100_000

@@ -1,11 +1,29 @@
-"""Saving and loading: identical predictions, the learned baseline restored, training continued."""
+"""
+Saving and loading: identical predictions, the learned baseline restored, training continued; the class and
+version that saved a file are recorded, and files of other classes, algorithms and versions are refused clearly.
+"""
+
+import io
+import json
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch as th
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.envs import InvalidActionEnvDiscrete
+from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_reinforce import REINFORCE
+import sb3_reinforce
+from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce.save_util import MARKER_KEY
+
+# Saved by sb3-reinforce 0.1.0 at commit 2437079, before the value baseline got its own optimiser (git archive
+# 2437079 sb3_reinforce): REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), n_steps=8,
+# baseline="value", seed=0, policy_kwargs=dict(net_arch=[8])), learn(64), save
+FILE_0_1_0 = Path(__file__).parent / "data" / "reinforce-0.1.0-value-baseline.zip"
 
 
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
@@ -85,3 +103,78 @@ def test_set_env(tmp_path):
     second_steps = sum(second_env.env_method("get_total_steps"))
     assert second_steps >= 200
     assert model.num_timesteps == first_steps + second_steps
+
+
+def saved_data(path) -> dict:
+    """The zip's data JSON as SB3 stored it."""
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("data"))
+
+
+@pytest.mark.parametrize("algo_class", [REINFORCE, MaskableREINFORCE])
+def test_save_records_class_and_version(tmp_path, algo_class):
+    env = InvalidActionEnvDiscrete(dim=4, n_invalid_actions=1) if algo_class is MaskableREINFORCE else "CartPole-v1"
+    model = algo_class("MlpPolicy", env, n_steps=4)
+    model.save(tmp_path / "model.zip")
+    stream = io.BytesIO()
+    model.save(stream)
+    expected = {"class": algo_class.__name__, "version": sb3_reinforce.__version__}
+    assert saved_data(tmp_path / "model.zip")[MARKER_KEY] == expected
+    assert saved_data(stream)[MARKER_KEY] == expected
+    # The marker describes the file: neither the saved model nor the loaded one keeps it
+    assert MARKER_KEY not in model.__dict__
+    stream.seek(0)
+    assert MARKER_KEY not in algo_class.load(stream).__dict__
+    assert MARKER_KEY not in algo_class.load(tmp_path / "model").__dict__  # SB3 adds the missing .zip
+
+
+@pytest.mark.parametrize(
+    ("other_class", "env"),
+    [(A2C, "CartPole-v1"), (PPO, "CartPole-v1"), (MaskablePPO, InvalidActionEnvDiscrete(dim=4, n_invalid_actions=1))],
+)
+@pytest.mark.parametrize("algo_class", [REINFORCE, MaskableREINFORCE])
+def test_load_refuses_a_model_of_another_algorithm(tmp_path, algo_class, other_class, env):
+    # Before: an A2C model loaded silently as REINFORCE (n_steps 5), a PPO one failed on gae_lambda
+    other_class("MlpPolicy", env).save(tmp_path / "other.zip")
+    name = other_class.__name__
+    message = (
+        rf"holds a model of another algorithm \({name}, judging by its parameters; policy .*\), saved by "
+        rf"Stable-Baselines3 .* without sb3-reinforce's '_sb3_reinforce' marker\. {algo_class.__name__}\.load loads "
+        rf"only models saved by {algo_class.__name__}\.save: use {name}\.load"
+    )
+    with pytest.raises(ValueError, match=message):
+        algo_class.load(tmp_path / "other.zip")
+
+
+def test_load_refuses_a_file_of_version_0_1_0():
+    # Before: "Names of parameters do not match agents' parameters" from SB3's set_parameters
+    message = (
+        r"holds a REINFORCE model saved by sb3-reinforce 0\.1\.0 \(whose files record no version\); this is "
+        r"sb3-reinforce 0\.2\.0, which cannot load files of sb3-reinforce 0\.1\.0: in 0\.2\.0, the value baseline "
+        r"got its own optimiser .* Retrain the model with sb3-reinforce 0\.2\.0, or load it with sb3-reinforce 0\.1\.0"
+    )
+    with pytest.raises(ValueError, match=message):
+        REINFORCE.load(FILE_0_1_0)
+    with pytest.raises(ValueError, match=message):
+        MaskableREINFORCE.load(FILE_0_1_0)
+
+
+def test_reinforce_and_maskable_reinforce_load_only_their_own_files(tmp_path):
+    """By design each class loads only what it saved: their policies differ (SB3's, sb3-contrib's maskable one)."""
+    REINFORCE("MlpPolicy", "CartPole-v1", n_steps=4).save(tmp_path / "reinforce.zip")
+    MaskableREINFORCE("MlpPolicy", InvalidActionEnvDiscrete(dim=4, n_invalid_actions=1), n_steps=4).save(tmp_path / "mask")
+    version = sb3_reinforce.__version__.replace(".", r"\.")
+    with pytest.raises(
+        ValueError,
+        match=rf"holds a REINFORCE model saved by sb3-reinforce {version}, not a MaskableREINFORCE model: "
+        r"load it with REINFORCE\.load",
+    ):
+        MaskableREINFORCE.load(tmp_path / "reinforce.zip")
+    with pytest.raises(
+        ValueError,
+        match=rf"holds a MaskableREINFORCE model saved by sb3-reinforce {version}, not a REINFORCE model: "
+        r"load it with MaskableREINFORCE\.load",
+    ):
+        REINFORCE.load(tmp_path / "mask.zip")
+    assert type(REINFORCE.load(tmp_path / "reinforce.zip")) is REINFORCE
+    assert type(MaskableREINFORCE.load(tmp_path / "mask.zip")) is MaskableREINFORCE

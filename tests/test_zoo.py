@@ -3,6 +3,7 @@
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -26,7 +27,9 @@ from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 from sb3_reinforce import REINFORCE  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
+from sb3_reinforce.zoo.config import parse_params  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params  # noqa: E402
+from sb3_reinforce.zoo.storage import POSTGRES_INSTALL  # noqa: E402
 from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -279,6 +282,54 @@ def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args,
     assert not logs.exists()  # nothing was started
 
 
+@pytest.mark.parametrize(
+    ("entry", "extra_args", "message"),
+    [
+        # -params baseline:values: the zoo's StoreDict evaluates the bare word to its own list of arguments
+        (
+            {},
+            ["-params", "baseline:values"],
+            r"Invalid REINFORCE hyperparameters in entry 'CartPole-v1' .* with the -params overrides: baseline must be "
+            r"one of \('none', 'value', 'linear'\), got baseline=\['baseline:values'\] \(-params baseline:values: "
+            r"the zoo evaluates each value as Python, so the bare word values is a name, not a string; "
+            r"quote it: baseline:\"'values'\"\)",
+        ),
+        # A bare word that names nothing: the zoo's parser would raise NameError
+        (
+            {},
+            ["-params", "normalize_advantage:returns"],
+            r"error: -params normalize_advantage:returns: .* quote it: normalize_advantage:\"'returns'\" \(NameError",
+        ),
+        ({}, ["-params", "gamma:1.5"], r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
+        ({"n_steps": 0}, [], r"in entry 'CartPole-v1' of .*: n_steps must be in \[1, inf\], got n_steps=0"),
+        ({"normalize_advantage": "std"}, [], r"normalize_advantage must be one of \(False, True, 'returns'\)"),
+        # The zoo would wrap a negative learning rate in no schedule and a string in a broken one
+        ({"learning_rate": -1e-3}, [], r"learning_rate must be in \(0.0, inf\], got learning_rate=-0.001"),
+        ({"learning_rate": "lin_x"}, [], r"learning_rate='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
+        ({"baseline": "none", "bootstrap_truncated": True}, [], r"bootstrap_truncated=True needs baseline='value'"),
+    ],
+)
+def test_bad_value_gives_a_clear_error_before_anything_is_built(tmp_path, capsys, entry, extra_args, message):
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 100, "policy": "MlpPolicy", **entry}})
+    logs = tmp_path / "logs"
+    argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "-conf", conf, *extra_args, *FAST]
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sb3_reinforce.zoo train: error: ") and err.count("\n") == 1
+    assert re.search(message, err), err
+    assert not logs.exists()  # nothing was started
+
+
+def test_params_are_read_as_the_zoo_reads_them():
+    values, bare_words = parse_params(["baseline:'none'", "learning_rate:0.001", "normalize_advantage:True", "n_envs:4"])
+    assert values == {"baseline": "none", "learning_rate": 0.001, "normalize_advantage": True, "n_envs": 4}
+    assert bare_words == {}
+    # The good values of a REINFORCE entry pass the check
+    prepare_train_args(["--algo", "reinforce", "-params", "baseline:'linear'", "learning_rate:'lin_1e-3'", "n_steps:8"])
+
+
 def test_help_of_other_scripts_lists_reinforce(capsys):
     for script in ("enjoy", "record_video"):
         with pytest.raises(SystemExit) as excinfo:
@@ -366,3 +417,77 @@ def test_wheel_ships_the_config(tmp_path):
             assert zf.read(f"sb3_reinforce/zoo/{config}") == (REPO / "zoo_configs" / config).read_bytes()
         entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
         assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()
+
+
+# Packages the README installs from PyPI; sb3-reinforce itself is not there
+PYPI_PACKAGES = ("torch==2.13.0", "optuna-dashboard")
+
+
+def test_install_commands_work_from_the_clone():
+    """Every pip install of sb3-reinforce (README, error messages) is the clone's -e ., with extras that exist."""
+    pyproject = (REPO / "pyproject.toml").read_text()
+    section = pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0]
+    extras = set(re.findall(r"^([a-z]+) = \[", section, re.MULTILINE))
+    assert {"zoo", "atari", "postgres"} <= extras
+    commands = re.findall(r"pip install ([^`&#\n]+)", (REPO / "README.md").read_text())
+    commands.append(POSTGRES_INSTALL.removeprefix("pip install ").split(" in the root")[0])
+    assert len(commands) >= 6
+    for command in commands:
+        args = [arg for arg in shlex.split(command) if arg not in PYPI_PACKAGES]
+        if not args:
+            continue  # PyPI packages only
+        assert args[0] == "-e" and len(args) == 2, command
+        match = re.fullmatch(r"\.(?:\[([a-z,]+)\])?", args[1])
+        assert match, f"{command}: not the clone's root"
+        assert set((match.group(1) or "").split(",")) - {""} <= extras, command
+
+
+def readme() -> str:
+    return (REPO / "README.md").read_text()
+
+
+def test_readme_conf_file_example_trains(tmp_path):
+    match = re.search(r"<!-- example: zoo-conf-file -->\s*```yaml\n(.*?)```", readme(), re.DOTALL)
+    assert match, "the README's --conf-file example is missing"
+    conf = tmp_path / "my_reinforce.yml"
+    conf.write_text(match.group(1))
+    logs = tmp_path / "logs"
+    main(
+        ["train", "--algo", "reinforce", "--env", "CartPole-v1", "--conf-file", str(conf), "-n", "256", "-f", str(logs), *FAST]
+    )
+    model = REINFORCE.load(run_dir(logs, "reinforce", "CartPole-v1") / "CartPole-v1.zip")
+    entry = yaml.safe_load(match.group(1))["CartPole-v1"]
+    assert model.n_envs == entry["n_envs"] and model.n_steps == entry["n_steps"]
+    assert model.baseline == entry["baseline"] and model.normalize_advantage == entry["normalize_advantage"]
+
+
+def test_readme_eval_freq_advice_gives_all_plots_a_table(tmp_path, capsys):
+    """A run shorter than the default --eval-freq has no evaluations (all_plots: 0.0 +/- 0.0); the README's flags fix it."""
+    match = re.search(r"pass a smaller `--eval-freq`\s*\(`([^`]+)`\)", readme())
+    assert match, "the README's --eval-freq advice is missing"
+    logs = tmp_path / "logs"
+    fast = [arg for arg in FAST if arg not in ("--eval-freq", "-1")]
+    argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", *shlex.split(match.group(1)), "-f", str(logs)]
+    main([*argv, "--eval-episodes", "2", *fast])
+    capsys.readouterr()
+    main(["all_plots", "-a", "reinforce", "-e", "CartPole-v1", "-f", str(logs), "--no-display"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("|CartPole-v1"))
+    assert "0.0 +/- 0.0" not in row, row
+
+
+def test_readme_exp_id_advice_after_optimize(tmp_path, capsys):
+    """After -optimize, the latest run folder has no model: enjoy needs the README's --exp-id."""
+    match = re.search(r"stops with \"No model found\":\s*pass the training run's number, `(--exp-id \d+)`", readme())
+    assert match, "the README's --exp-id advice is missing"
+    logs = tmp_path / "logs"
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 200, "policy": "MlpPolicy"}})
+    train = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *FAST]
+    main(train)
+    optimize = ["-optimize", "--n-trials", "1", "--n-evaluations", "1", "--eval-episodes", "1", "--no-optim-plots"]
+    main([*train, *optimize])
+    enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--no-render", "-n", "50"]
+    with pytest.raises(ValueError, match="No model found"):
+        main(enjoy)
+    capsys.readouterr()
+    main([*enjoy, *shlex.split(match.group(1))])
+    assert "Mean reward" in capsys.readouterr().out

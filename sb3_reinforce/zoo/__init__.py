@@ -5,7 +5,7 @@ RL Zoo integration: train, enjoy and tune REINFORCE (and MaskableREINFORCE) with
     python -m sb3_reinforce.zoo train --algo reinforce_mask --env InvalidActionEnvDiscrete-v0
     python -m sb3_reinforce.zoo enjoy --algo reinforce --env CartPole-v1 -f logs/
 
-Needs the ``zoo`` extra (``pip install "sb3-reinforce[zoo]"``). Importing ``sb3_reinforce`` alone never
+Needs the ``zoo`` extra (``pip install -e ".[zoo]"`` from the root of the clone). Importing ``sb3_reinforce`` alone never
 imports the zoo; :func:`register` adds REINFORCE and MaskableREINFORCE to the zoo's tables, and the CLI calls it first.
 """
 

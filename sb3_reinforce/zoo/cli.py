@@ -21,7 +21,14 @@ import sys
 
 import gymnasium as gym
 
-from sb3_reinforce.zoo.config import ZooConfigError, check_hyperparams, default_config_path, load_config, select_entry
+from sb3_reinforce.zoo.config import (
+    ZooConfigError,
+    check_hyperparams,
+    default_config_path,
+    load_config,
+    parse_params,
+    select_entry,
+)
 from sb3_reinforce.zoo.registry import ZOO_ALGOS, register
 from sb3_reinforce.zoo.storage import StorageError, prepare_tuning_storage
 
@@ -45,16 +52,15 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
     Read the few ``rl_zoo3.train`` flags that choose the config entry, leaving the rest to the zoo's parser.
 
     :param args: The train script's arguments
-    :return: algo, env, conf_file, hyperparams (the ``-params`` overrides) and gym_packages
+    :return: algo, env, conf_file, hyperparams (the ``-params`` items, as typed) and gym_packages
     """
-    from rl_zoo3.utils import StoreDict
-
     parser = argparse.ArgumentParser(add_help=False)
     # Same names, aliases and defaults as in rl_zoo3/train.py
     parser.add_argument("--algo", default="ppo")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("-conf", "--conf-file", default=None)
-    parser.add_argument("-params", "--hyperparams", nargs="+", action=StoreDict)
+    # Kept as typed: parse_params evaluates them as the zoo's StoreDict does, and reports what does not evaluate
+    parser.add_argument("-params", "--hyperparams", nargs="+")
     parser.add_argument("--gym-packages", nargs="+", default=[])
     peeked, _ = parser.parse_known_args(args)
     return peeked
@@ -68,11 +74,13 @@ def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
 
     :param peeked: The flags read by ``_peek_train_args``
     :param config: The hyperparameter file or module
-    :raises ZooConfigError: If the entry has a key the algorithm does not take
+    :raises ZooConfigError: If a ``-params`` value does not evaluate, or the entry has a key the algorithm does not take
+        or an invalid value of REINFORCE's own hyperparameters
     """
     import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's extra envs, as train does)
     from rl_zoo3.exp_manager import ExperimentManager
 
+    overrides, bare_words = parse_params(peeked.hyperparams or [])
     for env_module in peeked.gym_packages:
         importlib.import_module(env_module)
     if peeked.env not in gym.envs.registry:
@@ -85,9 +93,9 @@ def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
     if entry is None:
         return
     hyperparams = dict(entries[entry] or {})
-    hyperparams.update(peeked.hyperparams or {})
-    where = f"entry {entry!r} of {config}" + (" with the -params overrides" if peeked.hyperparams else "")
-    check_hyperparams(hyperparams, ZOO_ALGOS[peeked.algo], where=where)
+    hyperparams.update(overrides)
+    where = f"entry {entry!r} of {config}" + (" with the -params overrides" if overrides else "")
+    check_hyperparams(hyperparams, ZOO_ALGOS[peeked.algo], where=where, bare_words=bare_words)
 
 
 def prepare_train_args(args: list[str]) -> list[str]:

@@ -1,5 +1,9 @@
-"""The RL Zoo configs: where the shipped ``reinforce.yml`` and ``reinforce_mask.yml`` lie, and a check of an entry's keys."""
+"""
+The RL Zoo configs: where the shipped ``reinforce.yml`` and ``reinforce_mask.yml`` lie, how the zoo reads ``-params``,
+and a check of an entry's keys and of the values of REINFORCE's own hyperparameters.
+"""
 
+import argparse
 import importlib
 import importlib.resources
 import inspect
@@ -8,6 +12,8 @@ from typing import Any
 
 import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
+
+from sb3_reinforce.reinforce import REINFORCE, check_hyperparameters
 
 # Keys the zoo's ExperimentManager consumes itself; it hands every other key to the algorithm's constructor
 ZOO_KEYS = frozenset(
@@ -35,6 +41,14 @@ SET_BY_ZOO = {
 
 REQUIRED_KEYS = ("n_timesteps", "policy")
 
+# Keys whose string value the zoo turns into a schedule, "lin_<initial value>" (ExperimentManager._preprocess_schedules)
+SCHEDULE_KEYS = ("learning_rate",)
+# The hyperparameters that check_hyperparameters checks, with the constructor's defaults for those an entry leaves out
+CHECKED_DEFAULTS = {
+    name: inspect.signature(REINFORCE.__init__).parameters[name].default
+    for name in inspect.signature(check_hyperparameters).parameters
+}
+
 
 def _is_number_string(value: Any) -> bool:
     """Whether ``value`` is a string that reads as a number, as YAML 1.1 leaves ``3e-3`` (no dot)."""
@@ -49,6 +63,49 @@ def _is_number_string(value: Any) -> bool:
 
 class ZooConfigError(ValueError):
     """A hyperparameter entry that the zoo would fail on, or pass on wrongly, to the algorithm."""
+
+
+def is_bare_word(value: str) -> bool:
+    """
+    Whether a ``-params`` value is an unquoted word such as ``values`` in ``baseline:values``: the zoo evaluates it as
+    Python (``rl_zoo3.utils.StoreDict``), so it is a name (an error, or whatever that name holds), not a string.
+    """
+    return value.isidentifier() and value not in ("True", "False", "None")
+
+
+def quoting_hint(key: str, value: str) -> str:
+    """How to pass the string ``value`` to ``-params`` for ``key``."""
+    return (
+        f"-params {key}:{value}: the zoo evaluates each value as Python, so the bare word {value} is a name, "
+        f"not a string; quote it: {key}:\"'{value}'\""
+    )
+
+
+def parse_params(items: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """
+    Evaluate the ``-params key:value ...`` items as the zoo does (``rl_zoo3.utils.StoreDict``, one item at a time,
+    so that an error names its item).
+
+    :param items: The ``-params`` arguments, as typed
+    :return: The values, and the raw text of those that are bare words (``is_bare_word``)
+    :raises ZooConfigError: If an item does not evaluate, saying how to quote a bare word
+    """
+    from rl_zoo3.utils import StoreDict
+
+    values: dict[str, Any] = {}
+    bare_words: dict[str, str] = {}
+    for item in items:
+        key, _, raw = item.partition(":")
+        namespace = argparse.Namespace()
+        try:
+            StoreDict(["-params"], "hyperparams")(None, namespace, [item])
+        except Exception as e:
+            hint = quoting_hint(key, raw) if is_bare_word(raw) else f"-params {item}: the zoo evaluates {raw!r} as Python"
+            raise ZooConfigError(f"{hint} ({type(e).__name__}: {e})") from e
+        values.update(namespace.hyperparams)
+        if is_bare_word(raw):
+            bare_words[key] = raw
+    return values, bare_words
 
 
 def default_config_path(algo: str = "reinforce") -> Path:
@@ -119,20 +176,52 @@ def constructor_keys(algo_class: type[BaseAlgorithm]) -> set[str]:
     return {name for name in parameters if name != "self" and not name.startswith("_") and name not in SET_BY_ZOO}
 
 
+def check_values(hyperparams: dict[str, Any], skip: set[str]) -> str | None:
+    """
+    Check the values of REINFORCE's own hyperparameters in an entry with the constructor's check
+    (``check_hyperparameters``), as the zoo will pass them; the others take the constructor's defaults.
+
+    :param hyperparams: The entry, unprocessed
+    :param skip: Keys already reported
+    :return: The first problem, in the constructor's words, or None
+    """
+    values = dict(CHECKED_DEFAULTS)
+    for key in CHECKED_DEFAULTS.keys() & hyperparams.keys() - skip:
+        value = hyperparams[key]
+        if key in SCHEDULE_KEYS and isinstance(value, str):
+            # The zoo reads "lin_<initial value>" as a linear schedule starting there
+            parts = value.split("_")
+            try:
+                value = float(parts[1]) if len(parts) == 2 else None
+            except ValueError:
+                value = None
+            if value is None:
+                return f"{key}={hyperparams[key]!r} is neither a number nor a schedule such as 'lin_3e-3'"
+        values[key] = value
+    try:
+        check_hyperparameters(**values)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def check_hyperparams(
     hyperparams: dict[str, Any],
     algo_class: type[BaseAlgorithm],
     where: str = "the config",
+    bare_words: dict[str, str] | None = None,
 ) -> None:
     """
-    Check one config entry's keys before the zoo builds the model: it passes every key it does not handle itself
-    to the constructor, where an unknown one would be a bare TypeError once the envs are made.
+    Check one config entry before the zoo builds the model: its keys (the zoo passes every key it does not handle
+    itself to the constructor, where an unknown one would be a bare TypeError once the envs are made) and the values
+    of REINFORCE's own hyperparameters (the constructor's check would fail only once the envs are made).
 
     :param hyperparams: The entry (after any ``--hyperparams`` overrides), unprocessed
     :param algo_class: The algorithm the entry is for
     :param where: Where the entry comes from, for the messages
+    :param bare_words: The ``-params`` values that were unquoted words (``parse_params``), to say how to quote them
     :raises ZooConfigError: On an unknown key, a key the command line sets, a missing required key,
-        or a number that YAML read as a string
+        a number that YAML read as a string, or an invalid value
     """
     allowed = constructor_keys(algo_class)
     name = algo_class.__name__
@@ -148,11 +237,16 @@ def check_hyperparams(
     for key in REQUIRED_KEYS:
         if key not in hyperparams:
             problems.append(f"{key!r} is missing")
-    for key in sorted(k for k in hyperparams if k != "policy" and _is_number_string(hyperparams[k])):
+    number_strings = {k for k in hyperparams if k != "policy" and _is_number_string(hyperparams[k])}
+    for key in sorted(number_strings):
         value = hyperparams[key]
         problems.append(
             f"{key}: {value!r} is a string (YAML reads a number without a dot, such as 3e-3, as a string): "
             f"write !!float {value} or a decimal"
         )
+    value_problem = check_values(hyperparams, skip=number_strings)
+    if value_problem is not None:
+        hints = [quoting_hint(key, raw) for key, raw in sorted((bare_words or {}).items()) if f"{key}=" in value_problem]
+        problems.append(value_problem + "".join(f" ({hint})" for hint in hints))
     if problems:
         raise ZooConfigError(f"Invalid {name} hyperparameters in {where}: " + "; ".join(problems))

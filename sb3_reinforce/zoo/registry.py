@@ -70,7 +70,9 @@ def register() -> None:
     try:
         from rl_zoo3 import callbacks, exp_manager, hyperparams_opt, utils
     except ImportError as e:
-        raise ImportError('The RL Zoo integration needs rl_zoo3: pip install "sb3-reinforce[zoo]"') from e
+        raise ImportError(
+            'The RL Zoo integration needs rl_zoo3: pip install -e ".[zoo]" (from the root of the sb3-reinforce clone)'
+        ) from e
     from stable_baselines3.common.callbacks import EvalCallback
 
     import sb3_reinforce.zoo.envs  # noqa: F401  (registers the masked env)

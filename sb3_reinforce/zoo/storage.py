@@ -31,7 +31,7 @@ HEARTBEAT_FLAG = "--heartbeat-interval"
 DEFAULT_HEARTBEAT_INTERVAL = 60
 # A trial whose worker keeps dying (out of memory, say) is run at most this many more times
 MAX_RETRY = 3
-POSTGRES_INSTALL = 'pip install "sb3-reinforce[zoo,postgres]"'
+POSTGRES_INSTALL = 'pip install -e ".[zoo,postgres]" in the root of the sb3-reinforce clone'
 # Key of the session-level advisory lock that serialises schema creation on one PostgreSQL database
 SCHEMA_LOCK_KEY = zlib.crc32(b"sb3_reinforce.zoo.storage")
 # The zoo's direction for every study (rl_zoo3.exp_manager.ExperimentManager.hyperparameters_optimization)
