@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monkeypatch):
-    """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of docs/tune_defaults.py's confirm run."""
+    """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of docs/tune_defaults.py's
+    normalization run (its normalize_advantage="unbiased" row)."""
     readme = (REPO / "README.md").read_text()
     match = re.search(r"<!-- example: quick-start -->\s*```python\n(.*?)```", readme, re.DOTALL)
     assert match, "the README's Quick start is missing"
@@ -50,13 +51,13 @@ def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monk
     assert namespace["model"].n_envs == 8  # the loaded model
     assert (tmp_path / "reinforce_cartpole.zip").is_file()
 
-    # The figures' row of docs/defaults.md section 3: docs/tune_defaults.py's confirm grid, n_steps=16, on 8 envs
+    # The figures' row of docs/defaults.md section 4: docs/tune_defaults.py's normalization grid, "unbiased", on 8 envs
     spec = importlib.util.spec_from_file_location("tune_defaults", REPO / "docs" / "tune_defaults.py")
     tune_defaults = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tune_defaults)
     defaults = inspect.signature(REINFORCE.__init__).parameters
-    for name, values in tune_defaults.GRIDS["confirm"].items():
-        value = 16 if name == "n_steps" else values[0]
+    for name, values in tune_defaults.GRIDS["normalization"].items():
+        value = "unbiased" if name == "normalize_advantage" else values[0]
         assert value in values and defaults[name].default == value, name
     assert 'make_vec_env("CartPole-v1", n_envs=8, seed=seed)' in inspect.getsource(tune_defaults.run)
     assert tune_defaults.BUDGET == 100_000

@@ -302,7 +302,7 @@ def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args,
         ),
         ({}, ["-params", "gamma:1.5"], r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
         ({"n_steps": 0}, [], r"in entry 'CartPole-v1' of .*: n_steps must be in \[1, inf\], got n_steps=0"),
-        ({"normalize_advantage": "std"}, [], r"normalize_advantage must be one of \(False, True, 'returns'\)"),
+        ({"normalize_advantage": "std"}, [], r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\)"),
         # The zoo would wrap a negative learning rate in no schedule and a string in a broken one
         ({"learning_rate": -1e-3}, [], r"learning_rate must be in \(0.0, inf\], got learning_rate=-0.001"),
         ({"learning_rate": "lin_x"}, [], r"learning_rate='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
@@ -485,7 +485,8 @@ def test_readme_exp_id_advice_after_optimize(tmp_path, capsys):
     main(train)
     optimize = ["-optimize", "--n-trials", "1", "--n-evaluations", "1", "--eval-episodes", "1", "--no-optim-plots"]
     main([*train, *optimize])
-    enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--no-render", "-n", "50"]
+    # 600 steps: at least one episode (CartPole ends by 500 steps) ends, and enjoy prints its mean reward
+    enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--no-render", "-n", "600"]
     with pytest.raises(ValueError, match="No model found"):
         main(enjoy)
     capsys.readouterr()
