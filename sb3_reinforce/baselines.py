@@ -25,12 +25,7 @@ from stable_baselines3.common.preprocessing import get_flattened_obs_dim, is_ima
 from stable_baselines3.common.type_aliases import PyTorchObs
 from torch.nn import functional as F
 
-
-def _index(observations: PyTorchObs, indices: th.Tensor) -> PyTorchObs:
-    """Rows ``indices`` of a tensor of observations, or of every tensor of a dict of them."""
-    if isinstance(observations, dict):
-        return {key: obs[indices] for key, obs in observations.items()}
-    return observations[indices]
+from sb3_reinforce.buffers import index_rows
 
 
 class Baseline(ABC):
@@ -109,6 +104,7 @@ class ValueBaseline(Baseline):
         self.parameters = [*policy.mlp_extractor.value_net.parameters(), *policy.value_net.parameters()]
         if not policy.share_features_extractor:
             self.parameters += list(policy.vf_features_extractor.parameters())
+        # SB3 types optimizer_class as type[Optimizer], whose __init__ mypy sees without the lr keyword
         self.optimizer = policy.optimizer_class(self.parameters, lr=learning_rate, **policy.optimizer_kwargs)  # type: ignore[call-arg]
 
     @staticmethod
@@ -136,7 +132,9 @@ class ValueBaseline(Baseline):
             for start in range(0, n_samples, self.batch_size):
                 indices = permutation[start : start + self.batch_size]
                 # Regression on the Monte Carlo returns: vf_coef * mean (G_t - V_phi(s_t))^2
-                value_loss = self.vf_coef * F.mse_loss(self.values(policy, _index(observations, indices)), returns[indices])
+                value_loss = self.vf_coef * F.mse_loss(
+                    self.values(policy, index_rows(observations, indices)), returns[indices]
+                )
                 self.optimizer.zero_grad()
                 value_loss.backward()
                 th.nn.utils.clip_grad_norm_(self.parameters, self.max_grad_norm)
@@ -193,6 +191,7 @@ class LinearFeatureBaseline(Baseline):
         """
         preprocessed = preprocess_obs(observations, self.observation_space, normalize_images=False)
         if isinstance(preprocessed, dict):
+            # preprocessed is a dict exactly when the observation space is a spaces.Dict (which has .spaces)
             obs = th.cat([preprocessed[key].flatten(start_dim=1) for key in self.observation_space.spaces], dim=1)  # type: ignore[attr-defined]
         else:
             obs = preprocessed.flatten(start_dim=1)

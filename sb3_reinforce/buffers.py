@@ -1,7 +1,7 @@
 """Rollout buffers holding whole episodes, and the Monte Carlo return they compute."""
 
 from collections.abc import Generator
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 import torch as th
@@ -31,21 +31,33 @@ class ReinforceRolloutBufferSamples(NamedTuple):
     env_indices: th.Tensor
 
 
-def index_samples(samples: NamedTuple, indices: slice | th.Tensor) -> NamedTuple:
-    """
-    The rows ``indices`` of every field of a batch of samples (each tensor, and each tensor of a dict of them).
+SamplesT = TypeVar("SamplesT", bound=ReinforceRolloutBufferSamples)
 
-    :param samples: A batch of samples (``ReinforceRolloutBufferSamples`` or a subclass's samples)
+
+def index_rows(field: th.Tensor | TensorDict, indices: slice | th.Tensor) -> th.Tensor | TensorDict:
+    """
+    Rows ``indices`` of a tensor, or of every tensor of a dict of them (Dict observations).
+
+    :param field: A tensor, or a dict of tensors, whose first dimension is the batch
+    :param indices: A slice or a tensor of row indices
+    :return: Those rows, as a tensor or a dict of tensors
+    """
+    if isinstance(field, dict):
+        return {key: value[indices] for key, value in field.items()}
+    return field[indices]
+
+
+def index_samples(samples: SamplesT, indices: slice | th.Tensor) -> SamplesT:
+    """
+    The rows ``indices`` of every field of a batch of samples.
+
+    :param samples: A batch of samples (``ReinforceRolloutBufferSamples``, or a variant's NamedTuple of samples
+        such as ``MaskableReinforceRolloutBufferSamples``)
     :param indices: A slice or a tensor of row indices
     :return: A batch of the same type, holding those rows
     """
-
-    def rows(field: th.Tensor | TensorDict) -> th.Tensor | TensorDict:
-        if isinstance(field, dict):
-            return {key: value[indices] for key, value in field.items()}
-        return field[indices]
-
-    return type(samples)(*(rows(field) for field in samples))
+    fields: list[Any] = [index_rows(field, indices) for field in samples]
+    return cast(SamplesT, type(samples)(*fields))
 
 
 def discounted_returns(rewards: np.ndarray, episode_ends: np.ndarray, gamma: float) -> np.ndarray:
@@ -135,7 +147,8 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         for name in ("actions", "rewards", "episode_starts", "trainable", "episode_steps", "truncation_values"):
             setattr(self, name, extend(getattr(self, name)))
         if isinstance(self.observations, dict):
-            self.observations = {key: extend(obs) for key, obs in self.observations.items()}
+            # SB3 types observations as an array; the Dict buffer's are a dict of arrays
+            self.observations = {key: extend(obs) for key, obs in self.observations.items()}  # type: ignore[assignment]
         else:
             self.observations = extend(self.observations)
         # SB3's arrays that REINFORCE leaves empty are resized only to keep shapes consistent
@@ -143,6 +156,7 @@ class ReinforceRolloutBuffer(RolloutBuffer):
             setattr(self, name, np.zeros((new_size, self.n_envs), dtype=np.float32))
         self.buffer_size = new_size
 
+    # Another signature than SB3's add(): the trainable mask and the step index instead of values and log-probs
     def add(  # type: ignore[override]
         self,
         obs: np.ndarray | dict[str, np.ndarray],
@@ -167,10 +181,12 @@ class ReinforceRolloutBuffer(RolloutBuffer):
                 raise RuntimeError(f"The buffer is full: it holds max_size={self.max_size} steps per env")
             self._grow()
         if isinstance(self.observations, dict):
-            for key, obs_key in obs.items():  # type: ignore[union-attr]
-                self.observations[key][self.pos] = np.reshape(obs_key, (self.n_envs, *self.obs_shape[key]))  # type: ignore[index]
+            assert isinstance(obs, dict), "Dict observations come as a dict of arrays"
+            shapes = cast(dict[str, tuple[int, ...]], self.obs_shape)  # a dict in the Dict buffer
+            for key, obs_key in obs.items():
+                self.observations[key][self.pos] = np.reshape(obs_key, (self.n_envs, *shapes[key]))
         else:
-            self.observations[self.pos] = np.reshape(obs, (self.n_envs, *self.obs_shape))  # type: ignore[misc]
+            self.observations[self.pos] = np.reshape(cast(np.ndarray, obs), (self.n_envs, *self.obs_shape))
         self.actions[self.pos] = np.reshape(action, (self.n_envs, self.action_dim))
         self.rewards[self.pos] = reward
         self.episode_starts[self.pos] = episode_start
@@ -205,6 +221,7 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         rewards = self.rewards[:size] + self.truncation_values[:size]
         self.returns[:size] = discounted_returns(rewards, episode_ends, self.gamma)
 
+    # Yields ReinforceRolloutBufferSamples, not SB3's RolloutBufferSamples
     def get(  # type: ignore[override]
         self, batch_size: int | None = None
     ) -> Generator[ReinforceRolloutBufferSamples, None, None]:
@@ -232,9 +249,11 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         """
         return array[batch_inds % self.pos, batch_inds // self.pos]
 
+    # Returns ReinforceRolloutBufferSamples, not SB3's RolloutBufferSamples
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> ReinforceRolloutBufferSamples:
+        observations: th.Tensor | TensorDict
         if isinstance(self.observations, dict):
             observations = {
                 key: self.to_torch(self._flat(obs, batch_inds), copy=False) for key, obs in self.observations.items()
@@ -254,7 +273,8 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         )
 
 
-class ReinforceDictRolloutBuffer(ReinforceRolloutBuffer, DictRolloutBuffer):
+# DictRolloutBuffer's add, get and _get_samples are typed for dicts only; ReinforceRolloutBuffer's take both
+class ReinforceDictRolloutBuffer(ReinforceRolloutBuffer, DictRolloutBuffer):  # type: ignore[misc]
     """
     ``ReinforceRolloutBuffer`` for Dict observation spaces: SB3's ``DictRolloutBuffer`` allocates
     one observation array per key, and every method above handles dicts of arrays.

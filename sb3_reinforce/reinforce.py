@@ -439,6 +439,7 @@ class REINFORCE(OnPolicyAlgorithm):
         self,
         env: VecEnv,
         callback: BaseCallback,
+        # Narrower than SB3's RolloutBuffer: the whole-episode buffer's add() and compute_returns() are used
         rollout_buffer: ReinforceRolloutBuffer,  # type: ignore[override]
         n_rollout_steps: int,
     ) -> bool:
@@ -458,6 +459,7 @@ class REINFORCE(OnPolicyAlgorithm):
         :return: True if the rollout was collected, False if the callback stopped it
         """
         assert self._last_obs is not None, "No previous observation was provided"
+        assert self._last_episode_starts is not None, "No previous episode starts were provided"
         self.policy.set_training_mode(False)
         rollout_buffer.reset()
         if self.use_sde:
@@ -481,6 +483,7 @@ class REINFORCE(OnPolicyAlgorithm):
                 self.policy.reset_noise(env.num_envs)
 
             with th.no_grad():
+                # SB3 types _last_obs as an array, a dict or a tuple of arrays; VecEnv observations are never tuples
                 obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
                 actions, step_data = self._sample_actions(env, obs_tensor)
 
@@ -495,11 +498,12 @@ class REINFORCE(OnPolicyAlgorithm):
             episode_starts = self._last_episode_starts.astype(bool)
             joined = np.where(episode_starts, n_steps < n_rollout_steps, joined)
             episode_steps = np.where(episode_starts, 0, episode_steps + 1)
+            # As above: _last_obs is never a tuple here
             rollout_buffer.add(self._last_obs, actions, rewards, episode_starts, joined, episode_steps, **step_data)  # type: ignore[arg-type]
             if self.bootstrap_truncated:
                 self._add_truncation_values(rollout_buffer, infos, dones & joined)
 
-            self._last_obs = new_obs  # type: ignore[assignment]
+            self._last_obs = new_obs  # type: ignore[assignment]  # SB3's own collect_rollouts has the same ignore
             self._last_episode_starts = dones
             pending = joined & ~dones
             n_steps += 1
@@ -508,7 +512,7 @@ class REINFORCE(OnPolicyAlgorithm):
         self._record_rollout_stats(rollout_buffer)
         if self.reset_between_rollouts:
             # Abandon the episodes that started while the env waited: they would never join a rollout
-            self._last_obs = env.reset()  # type: ignore[assignment]
+            self._last_obs = env.reset()  # type: ignore[assignment]  # as in SB3's BaseAlgorithm._setup_learn
             self._last_episode_starts = np.ones((env.num_envs,), dtype=bool)
 
         callback.update_locals(locals())
@@ -566,8 +570,8 @@ class REINFORCE(OnPolicyAlgorithm):
             if infos[idx].get("TimeLimit.truncated", False) and infos[idx].get("terminal_observation") is not None:
                 terminal_obs = self.policy.obs_to_tensor(infos[idx]["terminal_observation"])[0]
                 with th.no_grad():
-                    terminal_value = self.policy.predict_values(terminal_obs)[0].item()  # type: ignore[arg-type]
-                rollout_buffer.add_truncation_value(idx, terminal_value)
+                    terminal_value = self.policy.predict_values(terminal_obs)[0].item()
+                rollout_buffer.add_truncation_value(int(idx), terminal_value)
 
     def _record_rollout_stats(self, rollout_buffer: ReinforceRolloutBuffer) -> None:
         """

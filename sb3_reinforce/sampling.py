@@ -1,7 +1,5 @@
 """Fast action sampling from the actor alone, for rollout collection."""
 
-import functools
-
 import numpy as np
 import torch as th
 from sb3_contrib.common.maskable.distributions import (
@@ -70,7 +68,6 @@ def sample_categoricals(logits: th.Tensor, action_dims: list[int]) -> th.Tensor:
     return th.cat([th.multinomial(th.softmax(split, dim=-1), 1) for split in splits], dim=1)
 
 
-@functools.cache
 def has_sb3_sampling_path(policy_class: type, mlp_extractor_class: type) -> bool:
     """
     Whether a policy of this class (with this ``mlp_extractor``) computes ``get_distribution(obs)`` with SB3's
@@ -133,7 +130,8 @@ def sample_actions(policy: ActorCriticPolicy, obs: PyTorchObs, action_masks: np.
         MaskableBernoulliDistribution,
     ):
         logits = mask_logits(policy.action_net(latent_pi), action_masks)
-        return sample_categoricals(logits, list(action_dist.action_dims))
+        # The three distributions of this branch all have action_dims (the base class Distribution does not)
+        return sample_categoricals(logits, list(action_dist.action_dims))  # type: ignore[attr-defined]
     if type(action_dist) is BernoulliDistribution:
         return th.bernoulli(th.sigmoid(policy.action_net(latent_pi)))
     # DiagGaussianDistribution: a = mu + sigma * eps
