@@ -101,19 +101,31 @@ class ValueBaseline(Baseline):
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
         self.vf_coef = vf_coef
-        self.parameters = [*policy.mlp_extractor.value_net.parameters(), *policy.value_net.parameters()]
-        if not policy.share_features_extractor:
-            self.parameters += list(policy.vf_features_extractor.parameters())
+        self.parameters = self.critic_parameters(policy)
         # SB3 types optimizer_class as type[Optimizer], whose __init__ mypy sees without the lr keyword
         self.optimizer = policy.optimizer_class(self.parameters, lr=learning_rate, **policy.optimizer_kwargs)  # type: ignore[call-arg]
 
     @staticmethod
-    def values(policy: ActorCriticPolicy, observations: PyTorchObs) -> th.Tensor:
+    def critic_parameters(policy: ActorCriticPolicy) -> list[th.nn.Parameter]:
+        """
+        phi, the critic's own parameters: the value MLP and head, and the critic's features extractor when it is
+        not shared with the actor.
+
+        :param policy: The policy whose value head is the baseline
+        :return: The parameters the baseline's optimiser trains
+        """
+        parameters = [*policy.mlp_extractor.value_net.parameters(), *policy.value_net.parameters()]
+        if not policy.share_features_extractor:
+            parameters += list(policy.vf_features_extractor.parameters())
+        return parameters
+
+    def values(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor) -> th.Tensor:
         """
         V_phi(s_t), differentiable with respect to the critic's own parameters only.
 
         :param policy: The policy whose value head is the baseline
         :param observations: Observations s_t
+        :param episode_steps: Index t of each step inside its episode (unused: V depends on s_t alone)
         :return: V_phi(s_t), shape (batch,)
         """
         features = BasePolicy.extract_features(policy, observations, policy.vf_features_extractor)
@@ -121,20 +133,26 @@ class ValueBaseline(Baseline):
             features = features.detach()  # the actor's features extractor is not the critic's to train
         return policy.value_net(policy.mlp_extractor.forward_critic(features)).flatten()
 
+    def minibatches(self, episode_steps: th.Tensor) -> list[th.Tensor]:
+        """
+        The rows of one pass of the regression: a random permutation of the batch, cut every ``batch_size`` steps.
+
+        :param episode_steps: Index t of each step of the batch
+        :return: The rows of each minibatch
+        """
+        permutation = th.randperm(len(episode_steps), device=episode_steps.device)
+        return list(th.split(permutation, self.batch_size))
+
     def predict(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor) -> th.Tensor:
         with th.no_grad():
-            return self.values(policy, observations)
+            return self.values(policy, observations, episode_steps)
 
     def fit(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor, returns: th.Tensor) -> None:
-        n_samples = len(returns)
         for _ in range(self.n_epochs):
-            permutation = th.randperm(n_samples, device=returns.device)
-            for start in range(0, n_samples, self.batch_size):
-                indices = permutation[start : start + self.batch_size]
+            for rows in self.minibatches(episode_steps):
+                values = self.values(policy, index_rows(observations, rows), episode_steps[rows])
                 # Regression on the Monte Carlo returns: vf_coef * mean (G_t - V_phi(s_t))^2
-                value_loss = self.vf_coef * F.mse_loss(
-                    self.values(policy, index_rows(observations, indices)), returns[indices]
-                )
+                value_loss = self.vf_coef * F.mse_loss(values, returns[rows])
                 self.optimizer.zero_grad()
                 value_loss.backward()
                 th.nn.utils.clip_grad_norm_(self.parameters, self.max_grad_norm)

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import torch as th
 from gymnasium import spaces
+from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
@@ -206,6 +207,8 @@ class REINFORCE(OnPolicyAlgorithm):
         ReinforceDictRolloutBuffer,
     )
     rollout_buffer: ReinforceRolloutBuffer
+    # The estimator of baseline="value" (RecurrentREINFORCE's unrolls the critic's LSTM through whole episodes)
+    value_baseline_class: ClassVar[type[ValueBaseline]] = ValueBaseline
     rollout_buffer_class: type[ReinforceRolloutBuffer] | None
 
     def __init__(
@@ -311,14 +314,28 @@ class REINFORCE(OnPolicyAlgorithm):
             self._setup_model()
 
     def _setup_model(self) -> None:
+        self._check_policy_class()
+        self._setup_rollout_buffer_class()
+        super()._setup_model()
+        self._setup_baseline()
+
+    def _check_policy_class(self) -> None:
+        """
+        Refuse a policy class this algorithm cannot train, pointing to the class that can. A hook for subclasses
+        (MaskableREINFORCE and RecurrentREINFORCE check for their own policies).
+
+        :raises ValueError: If the policy is not an ``ActorCriticPolicy``, or is a recurrent one
+        """
+        if isinstance(self.policy_class, type) and issubclass(self.policy_class, RecurrentActorCriticPolicy):
+            raise ValueError(
+                f"REINFORCE needs a feedforward policy, got the recurrent {self.policy_class!r}: for sb3-contrib's "
+                "recurrent policies use RecurrentREINFORCE ('MlpLstmPolicy', 'CnnLstmPolicy', 'MultiInputLstmPolicy')"
+            )
         if not (isinstance(self.policy_class, type) and issubclass(self.policy_class, ActorCriticPolicy)):
             raise ValueError(
                 "REINFORCE needs a policy that subclasses SB3's ActorCriticPolicy ('MlpPolicy', 'CnnPolicy', "
                 f"'MultiInputPolicy'), got {self.policy_class!r}; for sb3-contrib's maskable policies use MaskableREINFORCE"
             )
-        self._setup_rollout_buffer_class()
-        super()._setup_model()
-        self._setup_baseline()
 
     def _setup_rollout_buffer_class(self) -> None:
         """
@@ -340,7 +357,7 @@ class REINFORCE(OnPolicyAlgorithm):
         """Build the baseline estimator that ``baseline`` names (None for ``"none"``), once the policy exists."""
         self.baseline_estimator: Baseline | None = None
         if self.baseline == "value":
-            self.baseline_estimator = ValueBaseline(
+            self.baseline_estimator = self.value_baseline_class(
                 self.policy,
                 learning_rate=self.vf_learning_rate,
                 n_epochs=self.vf_n_epochs,
@@ -541,6 +558,21 @@ class REINFORCE(OnPolicyAlgorithm):
         """
         return {}
 
+    def _log_prob_and_entropy(
+        self, rollout_data: ReinforceRolloutBufferSamples, actions: th.Tensor
+    ) -> tuple[th.Tensor, th.Tensor | None]:
+        """
+        log pi_theta(a_t|s_t) and the entropy H[pi_theta(.|s_t)] (None where it has no closed form) of a batch of
+        steps, differentiable with respect to theta: ``policy.get_distribution`` of the observations.
+        A hook for subclasses (RecurrentREINFORCE unrolls the policy's LSTM through each whole episode).
+
+        :param rollout_data: Trainable steps of a rollout (a batch, or a chunk of one)
+        :param actions: Their actions, as the distribution takes them
+        :return: The log-probabilities and the entropies, shape (batch,)
+        """
+        distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
+        return distribution.log_prob(actions), distribution.entropy()
+
     def _env_actions(self, actions: np.ndarray) -> np.ndarray:
         """
         The actions to send to the env, as SB3's collect_rollouts makes them: Box actions are reshaped to the
@@ -696,8 +728,7 @@ class REINFORCE(OnPolicyAlgorithm):
         if isinstance(self.action_space, spaces.Discrete):
             # Convert discrete action from float to long
             actions = actions.long().flatten()
-        distribution = self.policy.get_distribution(rollout_data.observations, **self._distribution_kwargs(rollout_data))
-        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+        log_prob, entropy = self._log_prob_and_entropy(rollout_data, actions)
         # Entropy bonus; -log pi estimates the entropy when it has no closed form (gSDE with squashing)
         if entropy is None:
             entropy = -log_prob

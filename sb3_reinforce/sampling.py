@@ -120,7 +120,21 @@ def sample_actions(policy: ActorCriticPolicy, obs: PyTorchObs, action_masks: np.
         mask_kwargs = {} if action_masks is None else {"action_masks": action_masks}
         return policy.get_distribution(obs, **mask_kwargs).get_actions()
     features = BasePolicy.extract_features(policy, obs, policy.pi_features_extractor)
-    latent_pi = policy.mlp_extractor.forward_actor(features)
+    return sample_from_latent(policy, policy.mlp_extractor.forward_actor(features), action_masks)
+
+
+def sample_from_latent(policy: ActorCriticPolicy, latent_pi: th.Tensor, action_masks: np.ndarray | None = None) -> th.Tensor:
+    """
+    a ~ pi(.|s) from the actor's latent, as ``policy._get_action_dist_from_latent(latent_pi).get_actions()`` does for
+    the distributions of ``FAST_DISTRIBUTIONS``, drawn directly (see ``sample_actions``). The caller checks that the
+    policy's sampling path is SB3's own.
+
+    :param policy: The actor-critic policy
+    :param latent_pi: The actor's latent, ``mlp_extractor.forward_actor``'s output
+    :param action_masks: Invalid-action masks, or None
+    :return: The sampled actions
+    """
+    action_dist = policy.action_dist
     if type(action_dist) in (CategoricalDistribution, MaskableCategoricalDistribution):
         logits = mask_logits(policy.action_net(latent_pi), action_masks)
         return th.multinomial(th.softmax(logits, dim=-1), 1).squeeze(-1)

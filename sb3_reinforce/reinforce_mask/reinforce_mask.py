@@ -201,13 +201,21 @@ class MaskableREINFORCE(REINFORCE):
             _init_setup_model=_init_setup_model,
         )
 
-    def _setup_model(self) -> None:
-        # As MaskablePPO: SB3's OnPolicyAlgorithm._setup_model passes use_sde, which maskable policies do not take
+    def _check_policy_class(self) -> None:
+        """
+        Refuse a policy that is not one of sb3-contrib's maskable policies.
+
+        :raises ValueError: If the policy is not a ``MaskableActorCriticPolicy``
+        """
         if not (isinstance(self.policy_class, type) and issubclass(self.policy_class, MaskableActorCriticPolicy)):
             raise ValueError(
                 "MaskableREINFORCE needs a policy that subclasses sb3-contrib's MaskableActorCriticPolicy "
                 f"('MlpPolicy', 'CnnPolicy', 'MultiInputPolicy'), got {self.policy_class!r}"
             )
+
+    def _setup_model(self) -> None:
+        # As MaskablePPO: SB3's OnPolicyAlgorithm._setup_model passes use_sde, which maskable policies do not take
+        self._check_policy_class()
         mask_dims(self.action_space)  # only the action spaces sb3-contrib can mask
         self._setup_lr_schedule()
         self.set_random_seed(self.seed)

@@ -1,0 +1,103 @@
+"""The value baseline of a recurrent policy: its critic unrolled through whole episodes."""
+
+import numpy as np
+import torch as th
+from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.type_aliases import PyTorchObs
+
+from sb3_reinforce.baselines import ValueBaseline
+from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, unroll
+
+
+class RecurrentValueBaseline(ValueBaseline):
+    """
+    ``ValueBaseline`` for sb3-contrib's recurrent policies: b(s_t) = V_phi(o_0, ..., o_t), the critic unrolled
+    through each whole episode from the zero state, as the policy's flags make it:
+
+    - ``enable_critic_lstm`` (the default): the critic's own LSTM, trained with the value head;
+    - ``shared_lstm``: the actor's LSTM, detached (only the value MLP and head are fitted, as in RecurrentPPO);
+    - neither: no memory, the policy's linear ``critic`` layer on the features.
+
+    It is regressed on the Monte Carlo returns as ``ValueBaseline`` is, by ``n_epochs`` passes over the batch, in
+    minibatches of whole episodes (about ``batch_size`` steps each, an episode never split), after the batch's
+    advantages were computed.
+
+    :param policy: The recurrent policy whose value head is the baseline
+    :param learning_rate: The critic's learning rate (> 0)
+    :param n_epochs: Passes over each batch (>= 1)
+    :param batch_size: Steps per minibatch (>= 1), whole episodes
+    :param max_grad_norm: Clipping of the critic's gradient norm at each step (> 0, ``inf`` to disable)
+    :param vf_coef: Weight of the regression loss: with Adam it matters only against ``max_grad_norm``
+    """
+
+    def __init__(
+        self,
+        policy: ActorCriticPolicy,
+        learning_rate: float,
+        n_epochs: int,
+        batch_size: int,
+        max_grad_norm: float,
+        vf_coef: float = 1.0,
+    ):
+        assert isinstance(policy, RecurrentActorCriticPolicy), "RecurrentValueBaseline needs a recurrent policy"
+        super().__init__(policy, learning_rate, n_epochs, batch_size, max_grad_norm, vf_coef)
+
+    @staticmethod
+    def critic_parameters(policy: ActorCriticPolicy) -> list[th.nn.Parameter]:
+        """
+        The critic's own parameters: the value MLP and head, the critic's LSTM (or its linear layer without one),
+        and the critic's features extractor when it is not shared.
+
+        :param policy: The recurrent policy
+        :return: The parameters the baseline's optimiser trains
+        """
+        assert isinstance(policy, RecurrentActorCriticPolicy)
+        parameters = [*ValueBaseline.critic_parameters(policy)]
+        if policy.lstm_critic is not None:
+            parameters += list(policy.lstm_critic.parameters())
+        elif policy.critic is not None:
+            parameters += list(policy.critic.parameters())
+        return parameters
+
+    def values(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor) -> th.Tensor:
+        """
+        V_phi of every step of a batch of whole episodes, differentiable with respect to the critic's own parameters.
+
+        :param policy: The recurrent policy
+        :param observations: Observations of whole episodes, each in order from its first step
+        :param episode_steps: t of each step
+        :return: V_phi, shape (batch,)
+        """
+        assert isinstance(policy, RecurrentActorCriticPolicy)
+        features = super(ActorCriticPolicy, policy).extract_features(observations, policy.vf_features_extractor)
+        if policy.share_features_extractor:
+            features = features.detach()  # the actor's features extractor is not the critic's to train
+        if policy.lstm_critic is not None:
+            latent_vf = unroll(policy, policy.lstm_critic, features, episode_steps)
+        elif policy.shared_lstm:
+            latent_vf = unroll(policy, policy.lstm_actor, features, episode_steps).detach()
+        else:
+            latent_vf = policy.critic(features)
+        return policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten()
+
+    def minibatches(self, episode_steps: th.Tensor) -> list[th.Tensor]:
+        """
+        The rows of one pass of the regression: the episodes in a random order, grouped into minibatches of at least
+        ``batch_size`` steps (the last one may be smaller), each episode whole and in order.
+
+        :param episode_steps: t of each step of the batch
+        :return: The rows of each minibatch
+        """
+        episodes = episode_bounds(episode_steps)
+        minibatches, current, size = [], [], 0
+        for episode in np.random.permutation(len(episodes)):
+            start, end = episodes[episode]
+            current.append(th.arange(start, end, device=episode_steps.device))
+            size += end - start
+            if size >= self.batch_size:
+                minibatches.append(th.cat(current))
+                current, size = [], 0
+        if current:
+            minibatches.append(th.cat(current))
+        return minibatches
