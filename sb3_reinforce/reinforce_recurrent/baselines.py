@@ -78,6 +78,7 @@ class RecurrentValueBaseline(ValueBaseline):
         elif policy.shared_lstm:
             latent_vf = unroll(policy, policy.lstm_actor, features, episode_steps).detach()
         else:
+            assert policy.critic is not None, "without a critic LSTM, sb3-contrib's policy has a linear critic layer"
             latent_vf = policy.critic(features)
         return policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten()
 

@@ -44,7 +44,8 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
                 first = end
 
 
-class RecurrentReinforceDictRolloutBuffer(RecurrentReinforceRolloutBuffer, ReinforceDictRolloutBuffer):
+# As ReinforceDictRolloutBuffer: DictRolloutBuffer's signatures are for dicts only, ours take both
+class RecurrentReinforceDictRolloutBuffer(RecurrentReinforceRolloutBuffer, ReinforceDictRolloutBuffer):  # type: ignore[misc]
     """
     ``RecurrentReinforceRolloutBuffer`` for Dict observation spaces (see ``ReinforceDictRolloutBuffer``).
 

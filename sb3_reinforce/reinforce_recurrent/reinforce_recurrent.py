@@ -1,4 +1,4 @@
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 import torch as th
@@ -118,7 +118,7 @@ class RecurrentREINFORCE(REINFORCE):
         "CnnLstmPolicy": CnnLstmPolicy,
         "MultiInputLstmPolicy": MultiInputLstmPolicy,
     }
-    policy: RecurrentActorCriticPolicy  # type: ignore[assignment]  # a subclass of REINFORCE's ActorCriticPolicy
+    policy: RecurrentActorCriticPolicy
     default_rollout_buffer_classes: ClassVar[tuple[type[ReinforceRolloutBuffer], type[ReinforceRolloutBuffer]]] = (
         RecurrentReinforceRolloutBuffer,
         RecurrentReinforceDictRolloutBuffer,
@@ -167,7 +167,7 @@ class RecurrentREINFORCE(REINFORCE):
         # The actor's LSTM state (hidden, cell) of every env during collection; built in _setup_model
         self._last_lstm_states: tuple[th.Tensor, th.Tensor] | None = None
         super().__init__(
-            policy,  # type: ignore[arg-type]  # a recurrent ActorCriticPolicy
+            policy,
             env,
             learning_rate=learning_rate,
             n_steps=n_steps,
@@ -264,11 +264,14 @@ class RecurrentREINFORCE(REINFORCE):
         if type(policy.action_dist) in FAST_DISTRIBUTIONS and self._has_sb3_latent_path():
             # get_distribution's steps, then the draw from the latent without torch.distributions objects
             features = super(ActorCriticPolicy, policy).extract_features(obs_tensor, policy.pi_features_extractor)
-            latent_pi, self._last_lstm_states = policy._process_sequence(features, states, episode_starts, policy.lstm_actor)
+            latent_pi, new_states = policy._process_sequence(features, states, episode_starts, policy.lstm_actor)
+            # sb3-contrib annotates the second output as a tensor; it is the (hidden, cell) pair
+            self._last_lstm_states = cast(tuple[th.Tensor, th.Tensor], new_states)
             actions = sample_from_latent(policy, policy.mlp_extractor.forward_actor(latent_pi))
         else:
-            distribution, new_states = policy.get_distribution(obs_tensor, states, episode_starts)
-            self._last_lstm_states = (new_states[0], new_states[1])
+            # sb3-contrib annotates obs as a tensor; its Dict policies take a dict of them
+            distribution, lstm_states = policy.get_distribution(cast(th.Tensor, obs_tensor), states, episode_starts)
+            self._last_lstm_states = (lstm_states[0], lstm_states[1])
             actions = distribution.get_actions()
         return actions.cpu().numpy(), {}
 
