@@ -291,3 +291,76 @@ class ForbiddenActionEnv(gym.Env):
             raise InvalidActionError(f"action {self.FORBIDDEN} is forbidden")
         self.t += 1
         return np.ones(2, dtype=np.float32), float(action), False, self.t >= self.horizon, {}
+
+
+class CueMDP(gym.Env):
+    """
+    A small POMDP whose best last action depends on a cue seen at the first step, with a random episode length.
+
+    At reset a cue c in {0, 1} and a length L in ``LENGTHS`` are drawn uniformly. The observation is one-hot c
+    at t = 0 (``[1, 0, 0]`` or ``[0, 1, 0]``), zeros in between, and ``[0, 0, 1]`` ("answer now") at t = L - 1.
+    Actions: Discrete(2). Before the last step, action 1 pays ``MID_REWARD``; at the last step, the action
+    that equals c pays 1, and the episode terminates. No observation shows c after t = 0: only a memory can answer.
+    """
+
+    LENGTHS = (2, 3, 4)
+    MID_REWARD = 0.2
+    observation_space = spaces.Box(0.0, 1.0, (3,), np.float32)
+    action_space = spaces.Discrete(2)
+
+    def __init__(self):
+        self.cue, self.length, self.t = 0, 2, 0
+
+    def _obs(self) -> np.ndarray:
+        return self.observation(self.cue, self.length, self.t)
+
+    @staticmethod
+    def observation(cue: int, length: int, t: int) -> np.ndarray:
+        obs = np.zeros(3, dtype=np.float32)
+        if t == length - 1:
+            obs[2] = 1.0
+        elif t == 0:
+            obs[cue] = 1.0
+        return obs
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.cue = int(self.np_random.integers(2))
+        self.length = int(self.np_random.choice(self.LENGTHS))
+        self.t = 0
+        return self._obs(), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        last = self.t == self.length - 1
+        reward = float(int(action) == self.cue) if last else self.MID_REWARD * float(int(action) == 1)
+        self.t += 1
+        return (np.zeros(3, dtype=np.float32) if last else self._obs()), reward, last, False, {}
+
+
+class CueRecallEnv(gym.Env):
+    """
+    A memory task: a cue c in {0, 1} is shown at the first step (observation ``[1, 0, 0]`` or ``[0, 1, 0]``), then
+    ``gap`` steps of zeros, then ``[0, 0, 1]``: answer now. Answering c pays +1, the other action -1; the actions
+    before the answer pay nothing. Episodes last ``gap + 2`` steps. A policy without memory scores 0 on average.
+
+    :param gap: Number of blank steps between the cue and the question
+    """
+
+    observation_space = spaces.Box(0.0, 1.0, (3,), np.float32)
+    action_space = spaces.Discrete(2)
+
+    def __init__(self, gap: int = 10):
+        self.gap = gap
+        self.cue, self.t = 0, 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.cue = int(self.np_random.integers(2))
+        self.t = 0
+        return CueMDP.observation(self.cue, self.gap + 2, 0), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        last = self.t == self.gap + 1
+        reward = (1.0 if int(action) == self.cue else -1.0) if last else 0.0
+        self.t += 1
+        return CueMDP.observation(self.cue, self.gap + 2, self.t), reward, last, False, {}
