@@ -7,8 +7,8 @@ has its equivalents here: test_cnn, test_policy_kwargs, test_check, test_run, te
 
 import numpy as np
 import pytest
-from gymnasium.wrappers import FlattenObservation
 import torch as th
+from gymnasium.wrappers import FlattenObservation
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.env_util import make_vec_env
