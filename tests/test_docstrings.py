@@ -9,17 +9,18 @@ import re
 
 import pytest
 
-from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE
 
 # The classes that repeat REINFORCE's parameters: a new one (RecurrentREINFORCE) is one more entry
-ALGORITHMS = [REINFORCE, MaskableREINFORCE]
+ALGORITHMS = [REINFORCE, MaskableREINFORCE, RecurrentREINFORCE]
 
 # Shared parameters whose text legitimately differs between the classes, and why
 DOCUMENTED_DIFFERENTLY = {
-    "policy": "each class takes its own policies: SB3's actor-critic ones, sb3-contrib's maskable ones",
+    "policy": "each class takes its own policies: SB3's actor-critic ones, sb3-contrib's maskable or recurrent ones",
     "env": "MaskableREINFORCE's env must give action masks",
     "ent_coef": "MaskableREINFORCE's entropy is that of the masked distribution",
     "rollout_buffer_class": "each class needs its own whole-episode buffer (MaskableREINFORCE's stores the masks)",
+    "bootstrap_truncated": "RecurrentREINFORCE refuses it: the critic's LSTM state at the terminal observation is unknown",
 }
 
 PARAM = re.compile(r"^:param (\w+):(.*)$")
