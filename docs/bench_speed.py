@@ -21,7 +21,13 @@ episodes), each step also asking the envs for their masks (``get_action_masks``)
   ``policy.get_distribution(obs, action_masks).get_actions()``) and ``env.step``;
 - the same floor with this package's sampler (``sample_actions(policy, obs, action_masks)``).
 
-Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1] [--suite all|unmasked|masked]
+With recurrent policies (``--suite recurrent``), on the zoo's ``CartPoleNoVel-v1`` (CartPole with its velocities
+hidden), ``MlpLstmPolicy`` with sb3-contrib's default LSTM size (256, an LSTM for the actor and one for the critic):
+- RecurrentREINFORCE without a baseline (the critic's LSTM never runs) and with ``baseline="value"`` and
+  ``vf_n_epochs=1`` (the critic's LSTM fitted by one pass over the rollout, as RecurrentPPO's one epoch);
+- sb3-contrib's RecurrentPPO with one gradient step per rollout (``n_epochs=1``, ``batch_size=n_steps * n_envs``).
+
+Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1] [--suite all|unmasked|masked|recurrent]
 """
 
 import argparse
@@ -30,28 +36,30 @@ import time
 
 import numpy as np
 import torch as th
-from sb3_contrib import MaskablePPO
+from sb3_contrib import MaskablePPO, RecurrentPPO
 from sb3_contrib.common.envs import InvalidActionEnvDiscrete
 from sb3_contrib.common.maskable.utils import get_action_masks
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import obs_as_tensor
 
-from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE
 from sb3_reinforce.sampling import sample_actions
 
 ENV_ID, N_ENVS, N_STEPS = "CartPole-v1", 8, 64
 MASKED_ENV_NAME = "InvalidActionEnvDiscrete(dim=20, n_invalid_actions=10)"
+# The recurrent suite: the zoo's velocity-masked CartPole, sb3-contrib's default LSTM size
+RECURRENT_ENV_ID, RECURRENT_LSTM_SIZE = "CartPoleNoVel-v1", 256
 
 
 def make_masked_env() -> InvalidActionEnvDiscrete:
     return InvalidActionEnvDiscrete(dim=20, n_invalid_actions=10)
 
 
-def time_learn(algo: type, steps: int, seed: int, env_id=ENV_ID, **kwargs) -> tuple[float, float]:
+def time_learn(algo: type, steps: int, seed: int, env_id=ENV_ID, policy: str = "MlpPolicy", **kwargs) -> tuple[float, float]:
     """Steps per second of ``algo.learn(steps)``, and the share of the time spent in ``train()``."""
     env = make_vec_env(env_id, n_envs=N_ENVS, seed=seed)
-    model = algo("MlpPolicy", env, n_steps=N_STEPS, seed=seed, device="cpu", **kwargs)
+    model = algo(policy, env, n_steps=N_STEPS, seed=seed, device="cpu", **kwargs)
     train_time = 0.0
     train = model.train
 
@@ -156,12 +164,45 @@ def run_masked(args: argparse.Namespace) -> None:
     print(f"MaskablePPO time in train(): {median['MaskablePPO train share']:.1%}")
 
 
+def run_recurrent(args: argparse.Namespace) -> None:
+    import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's velocity-masked envs)
+
+    names = ["RecurrentREINFORCE", "RecurrentREINFORCE train share", "RecurrentREINFORCE (value)"]
+    names += ["RecurrentREINFORCE (value) train share", "RecurrentPPO", "RecurrentPPO train share"]
+    results: dict[str, list[float]] = {name: [] for name in names}
+    lstm = {"policy": "MlpLstmPolicy", "policy_kwargs": {"lstm_hidden_size": RECURRENT_LSTM_SIZE}}
+    for repeat in range(args.repeats):  # interleaved, as above
+        for name, algo, kwargs in (
+            ("RecurrentREINFORCE", RecurrentREINFORCE, {}),
+            # The critic's LSTM fitted once over the rollout, as RecurrentPPO's one epoch
+            ("RecurrentREINFORCE (value)", RecurrentREINFORCE, {"baseline": "value", "vf_n_epochs": 1}),
+            # One gradient step per rollout, as REINFORCE
+            ("RecurrentPPO", RecurrentPPO, {"n_epochs": 1, "batch_size": N_STEPS * N_ENVS}),
+        ):
+            fps, share = time_learn(algo, args.steps, seed=repeat, env_id=RECURRENT_ENV_ID, **lstm, **kwargs)
+            results[name].append(fps)
+            results[f"{name} train share"].append(share)
+
+    median = {name: float(np.median(values)) for name, values in results.items()}
+    print(f"# {RECURRENT_ENV_ID}, {N_ENVS} envs, n_steps={N_STEPS}, LSTM {RECURRENT_LSTM_SIZE} (actor and critic),")
+    print(f"# {args.steps} steps x {args.repeats} repeats (median), torch {th.__version__}, {args.threads} thread(s)")
+    print("| measurement | env steps/s | time in train() |")
+    print("|---|---|---|")
+    for name in ("RecurrentREINFORCE", "RecurrentREINFORCE (value)", "RecurrentPPO"):
+        print(f"| {name} | {median[name]:,.0f} | {median[name + ' train share']:.0%} |")
+    print()
+    print(f"RecurrentREINFORCE / RecurrentPPO: {median['RecurrentREINFORCE'] / median['RecurrentPPO']:.2f}x")
+    print(f"RecurrentREINFORCE (value) / RecurrentPPO: {median['RecurrentREINFORCE (value)'] / median['RecurrentPPO']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=100_000, help="environment steps per measurement")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per entry (the median is reported)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (th.set_num_threads)")
-    parser.add_argument("--suite", choices=["all", "unmasked", "masked"], default="all", help="which entries to measure")
+    parser.add_argument(
+        "--suite", choices=["all", "unmasked", "masked", "recurrent"], default="all", help="which entries to measure"
+    )
     args = parser.parse_args()
     th.set_num_threads(args.threads)
     if args.suite in ("all", "unmasked"):
@@ -170,6 +211,10 @@ def main() -> None:
         print()
     if args.suite in ("all", "masked"):
         run_masked(args)
+    if args.suite == "all":
+        print()
+    if args.suite in ("all", "recurrent"):
+        run_recurrent(args)
 
 
 if __name__ == "__main__":
