@@ -333,3 +333,15 @@ def test_sampled_trials_build_models_and_never_draw_bootstrap_truncated():
         assert model.policy.lstm_actor.hidden_size == trial.params["lstm_hidden_size"]
         study.tell(trial, 0.0)
     assert len(critic_lstms) >= 2  # the space was explored, with the value baseline among the draws
+
+
+def test_readme_names_every_shipped_entry_and_the_refused_keys():
+    readme = (REPO / "README.md").read_text()
+    match = re.search(r"### Recurrent policies: `--algo reinforce_lstm`\n(.*?)\n### ", readme, re.DOTALL)
+    assert match, "the README's reinforce_lstm subsection is missing"
+    section = match.group(1)
+    for entry in SHIPPED_ENTRIES:
+        assert f"`{entry}`" in section, entry
+    for key in re.findall(r"key such as `(\w+)` or `(\w+)`", section)[0]:
+        assert key not in constructor_keys(RecurrentREINFORCE) | ZOO_KEYS, key
+    assert "--algo reinforce_lstm --env CartPoleNoVel-v1" in section and "enjoy --algo reinforce_lstm" in section
