@@ -67,7 +67,7 @@ def test_import_does_not_need_the_zoo():
 
 
 def test_register_is_idempotent_and_keeps_the_zoo_algorithms():
-    ours = ("reinforce", "reinforce_mask")
+    ours = ("reinforce", "reinforce_mask", "reinforce_lstm")
     others = {name: cls for name, cls in ALGOS.items() if name not in ours}
     register()
     register()
@@ -413,7 +413,7 @@ def test_wheel_ships_the_config(tmp_path):
     )
     (wheel,) = tmp_path.glob("sb3_reinforce-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        for config in ("reinforce.yml", "reinforce_mask.yml"):
+        for config in ("reinforce.yml", "reinforce_mask.yml", "reinforce_lstm.yml"):
             assert zf.read(f"sb3_reinforce/zoo/{config}") == (REPO / "zoo_configs" / config).read_bytes()
         entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
         assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()

@@ -21,6 +21,23 @@ from sb3_reinforce.sampling import FAST_DISTRIBUTIONS, sample_from_latent
 SelfRecurrentREINFORCE = TypeVar("SelfRecurrentREINFORCE", bound="RecurrentREINFORCE")
 
 
+def check_recurrent_hyperparameters(*, bootstrap_truncated: bool) -> None:
+    """
+    Check the hyperparameters that RecurrentREINFORCE refuses beyond REINFORCE's own check
+    (``sb3_reinforce.reinforce.check_hyperparameters``), as its constructor does before building anything; the RL Zoo
+    CLI runs the same check on a config entry (``sb3_reinforce.zoo.config.check_hyperparams``).
+
+    :param bootstrap_truncated: Must be False (see ``RecurrentREINFORCE``)
+    :raises ValueError: If a value is refused, naming the parameter and what is accepted
+    """
+    if bootstrap_truncated:
+        raise ValueError(
+            "RecurrentREINFORCE does not support bootstrap_truncated=True: it needs the critic's LSTM state at the "
+            "terminal observation, which collection does not compute (only the actor runs). Leave it False: the "
+            "returns are then Monte Carlo returns, unbiased"
+        )
+
+
 class RecurrentREINFORCE(REINFORCE):
     """
     REINFORCE (Monte Carlo policy gradient) with recurrent (LSTM) policies, for partially observed envs: sb3-contrib's
@@ -158,12 +175,7 @@ class RecurrentREINFORCE(REINFORCE):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ):
-        if bootstrap_truncated:
-            raise ValueError(
-                "RecurrentREINFORCE does not support bootstrap_truncated=True: it needs the critic's LSTM state at the "
-                "terminal observation, which collection does not compute (only the actor runs). Leave it False: the "
-                "returns are then Monte Carlo returns, unbiased"
-            )
+        check_recurrent_hyperparameters(bootstrap_truncated=bootstrap_truncated)
         # The actor's LSTM state (hidden, cell) of every env during collection; built in _setup_model
         self._last_lstm_states: tuple[th.Tensor, th.Tensor] | None = None
         super().__init__(

@@ -1,15 +1,17 @@
 """
-Command line: the RL Zoo's scripts with REINFORCE and MaskableREINFORCE registered, so ``--algo reinforce`` and
-``--algo reinforce_mask`` sit beside the zoo's own.
+Command line: the RL Zoo's scripts with REINFORCE, MaskableREINFORCE and RecurrentREINFORCE registered, so
+``--algo reinforce``, ``--algo reinforce_mask`` and ``--algo reinforce_lstm`` sit beside the zoo's own.
 
     python -m sb3_reinforce.zoo train --algo reinforce --env CartPole-v1      # or: sb3-reinforce-zoo train ...
     python -m sb3_reinforce.zoo train --algo reinforce_mask --env InvalidActionEnvDiscrete-v0
+    python -m sb3_reinforce.zoo train --algo reinforce_lstm --env CartPoleNoVel-v1
     python -m sb3_reinforce.zoo train --algo ppo --env CartPole-v1            # the zoo's PPO, unchanged
     python -m sb3_reinforce.zoo enjoy --algo reinforce --env CartPole-v1 -f logs/
 
 The first argument names the zoo script; every later one is that script's own flag, passed through unchanged.
-``train --algo reinforce`` (``reinforce_mask``) without ``-conf/--conf-file`` reads the shipped ``reinforce.yml``
-(``reinforce_mask.yml``), and checks the entry's keys before the zoo builds anything.
+``train --algo reinforce`` (``reinforce_mask``, ``reinforce_lstm``) without ``-conf/--conf-file`` reads the shipped
+``reinforce.yml`` (``reinforce_mask.yml``, ``reinforce_lstm.yml``), and checks the entry's keys and values before the
+zoo builds anything.
 """
 
 import argparse
@@ -68,8 +70,8 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
 
 def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
     """
-    Check the entry that ``rl_zoo3.train`` will read for REINFORCE (or MaskableREINFORCE), after the ``-params``
-    overrides.
+    Check the entry that ``rl_zoo3.train`` will read for REINFORCE (MaskableREINFORCE, RecurrentREINFORCE), after
+    the ``-params`` overrides.
     Anything the zoo itself reports better (unknown env, missing file or entry) is left to the zoo.
 
     :param peeked: The flags read by ``_peek_train_args``
@@ -100,8 +102,9 @@ def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
 
 def prepare_train_args(args: list[str]) -> list[str]:
     """
-    For ``--algo reinforce`` (``reinforce_mask``): add ``--conf-file <shipped reinforce.yml>`` (``reinforce_mask.yml``)
-    unless a config is given, and check the entry that will be used. Other algorithms' arguments come back unchanged.
+    For ``--algo reinforce`` (``reinforce_mask``, ``reinforce_lstm``): add ``--conf-file <shipped reinforce.yml>``
+    (``reinforce_mask.yml``, ``reinforce_lstm.yml``) unless a config is given, and check the entry that will be used.
+    Other algorithms' arguments come back unchanged.
 
     :param args: The train script's arguments
     :return: The arguments to hand to ``rl_zoo3.train``

@@ -1,6 +1,6 @@
 """
-The RL Zoo configs: where the shipped ``reinforce.yml`` and ``reinforce_mask.yml`` lie, how the zoo reads ``-params``,
-and a check of an entry's keys and of the values of REINFORCE's own hyperparameters.
+The RL Zoo configs: where the shipped ``reinforce.yml``, ``reinforce_mask.yml`` and ``reinforce_lstm.yml`` lie, how
+the zoo reads ``-params``, and a check of an entry's keys and of the values of REINFORCE's own hyperparameters.
 """
 
 import argparse
@@ -14,6 +14,8 @@ import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from sb3_reinforce.reinforce import REINFORCE, check_hyperparameters
+from sb3_reinforce.reinforce_recurrent import RecurrentREINFORCE
+from sb3_reinforce.reinforce_recurrent.reinforce_recurrent import check_recurrent_hyperparameters
 
 # Keys the zoo's ExperimentManager consumes itself; it hands every other key to the algorithm's constructor
 ZOO_KEYS = frozenset(
@@ -43,11 +45,22 @@ REQUIRED_KEYS = ("n_timesteps", "policy")
 
 # Keys whose string value the zoo turns into a schedule, "lin_<initial value>" (ExperimentManager._preprocess_schedules)
 SCHEDULE_KEYS = ("learning_rate",)
-# The hyperparameters that check_hyperparameters checks, with the constructor's defaults for those an entry leaves out
-CHECKED_DEFAULTS = {
-    name: inspect.signature(REINFORCE.__init__).parameters[name].default
-    for name in inspect.signature(check_hyperparameters).parameters
-}
+# The hyperparameters that check_hyperparameters checks
+CHECKED_NAMES = tuple(inspect.signature(check_hyperparameters).parameters)
+
+
+def checked_defaults(algo_class: type[REINFORCE] = REINFORCE) -> dict[str, Any]:
+    """
+    The hyperparameters that ``check_hyperparameters`` checks, with ``algo_class``'s defaults for those an entry
+    leaves out (REINFORCE's for those it does not take, such as MaskableREINFORCE's ``use_sde``: an entry that sets
+    them is refused as unknown).
+
+    :param algo_class: REINFORCE or one of its subclasses
+    :return: The default of each checked hyperparameter
+    """
+    parameters = inspect.signature(algo_class.__init__).parameters
+    base = inspect.signature(REINFORCE.__init__).parameters
+    return {name: (parameters[name] if name in parameters else base[name]).default for name in CHECKED_NAMES}
 
 
 def _is_number_string(value: Any) -> bool:
@@ -110,7 +123,8 @@ def parse_params(items: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
 
 def default_config_path(algo: str = "reinforce") -> Path:
     """
-    The shipped config of ``algo`` (``reinforce`` or ``reinforce_mask``): the copy inside the installed package
+    The shipped config of ``algo`` (``reinforce``, ``reinforce_mask`` or ``reinforce_lstm``): the copy inside the
+    installed package
     (a wheel puts ``zoo_configs/<algo>.yml`` at ``sb3_reinforce/zoo/<algo>.yml``), else the source tree's
     ``zoo_configs/<algo>.yml`` (editable install or a checkout).
 
@@ -176,17 +190,22 @@ def constructor_keys(algo_class: type[BaseAlgorithm]) -> set[str]:
     return {name for name in parameters if name != "self" and not name.startswith("_") and name not in SET_BY_ZOO}
 
 
-def check_values(hyperparams: dict[str, Any], skip: set[str]) -> str | None:
+def check_values(hyperparams: dict[str, Any], skip: set[str], algo_class: type[BaseAlgorithm] = REINFORCE) -> str | None:
     """
     Check the values of REINFORCE's own hyperparameters in an entry with the constructor's check
-    (``check_hyperparameters``), as the zoo will pass them; the others take the constructor's defaults.
+    (``check_hyperparameters``, and for RecurrentREINFORCE ``check_recurrent_hyperparameters``), as the zoo will
+    pass them; the others take the constructor's defaults.
 
     :param hyperparams: The entry, unprocessed
     :param skip: Keys already reported
+    :param algo_class: The algorithm the entry is for: REINFORCE or one of its subclasses (for any other class
+        nothing is checked)
     :return: The first problem, in the constructor's words, or None
     """
-    values = dict(CHECKED_DEFAULTS)
-    for key in CHECKED_DEFAULTS.keys() & hyperparams.keys() - skip:
+    if not (isinstance(algo_class, type) and issubclass(algo_class, REINFORCE)):
+        return None
+    values = checked_defaults(algo_class)
+    for key in values.keys() & hyperparams.keys() - skip:
         value = hyperparams[key]
         if key in SCHEDULE_KEYS and isinstance(value, str):
             # The zoo reads "lin_<initial value>" as a linear schedule starting there
@@ -199,6 +218,8 @@ def check_values(hyperparams: dict[str, Any], skip: set[str]) -> str | None:
                 return f"{key}={hyperparams[key]!r} is neither a number nor a schedule such as 'lin_3e-3'"
         values[key] = value
     try:
+        if issubclass(algo_class, RecurrentREINFORCE):
+            check_recurrent_hyperparameters(bootstrap_truncated=values["bootstrap_truncated"])
         check_hyperparameters(**values)
     except ValueError as e:
         return str(e)
@@ -244,7 +265,7 @@ def check_hyperparams(
             f"{key}: {value!r} is a string (YAML reads a number without a dot, such as 3e-3, as a string): "
             f"write !!float {value} or a decimal"
         )
-    value_problem = check_values(hyperparams, skip=number_strings)
+    value_problem = check_values(hyperparams, skip=number_strings, algo_class=algo_class)
     if value_problem is not None:
         hints = [quoting_hint(key, raw) for key, raw in sorted((bare_words or {}).items()) if f"{key}=" in value_problem]
         problems.append(value_problem + "".join(f" ({hint})" for hint in hints))

@@ -1,4 +1,4 @@
-"""Optuna sampler for REINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format."""
+"""Optuna samplers for REINFORCE's and RecurrentREINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,15 @@ NET_ARCHS: dict[str, dict[str, list[int]]] = {
 ACTIVATION_FNS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
+}
+
+LSTM_HIDDEN_SIZES = [32, 64, 128, 256]
+
+# What the critic's memory is (sb3-contrib's RecurrentActorCriticPolicy flags; it refuses both True)
+CRITIC_LSTMS: dict[str, dict[str, bool]] = {
+    "own": dict(enable_critic_lstm=True, shared_lstm=False),
+    "shared": dict(enable_critic_lstm=False, shared_lstm=True),
+    "none": dict(enable_critic_lstm=False, shared_lstm=False),
 }
 
 
@@ -87,3 +96,50 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
             **baseline_params,
         }
     )
+
+
+def convert_reinforce_lstm_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
+    """
+    Turn the values Optuna sampled (a trial's ``params``) into RecurrentREINFORCE's constructor arguments:
+    ``convert_reinforce_params``, and ``lstm_hidden_size`` and ``critic_lstm`` (a key of ``CRITIC_LSTMS``: the
+    critic's own LSTM, the actor's shared one, or none) into ``policy_kwargs``.
+    The zoo also calls it on a stored trial's params (``--storage --study-name --trial-id``).
+
+    :param sampled_params: The sampled values, keyed by their Optuna names
+    :return: Hyperparameters for RecurrentREINFORCE's constructor
+    """
+    sampled_params = dict(sampled_params)
+    lstm_kwargs: dict[str, Any] = {}
+    if "lstm_hidden_size" in sampled_params:
+        lstm_kwargs["lstm_hidden_size"] = sampled_params.pop("lstm_hidden_size")
+    if "critic_lstm" in sampled_params:
+        lstm_kwargs.update(CRITIC_LSTMS[sampled_params.pop("critic_lstm")])
+    hyperparams = convert_reinforce_params(sampled_params)
+    if lstm_kwargs:
+        hyperparams["policy_kwargs"] = {**hyperparams.get("policy_kwargs", {}), **lstm_kwargs}
+    return hyperparams
+
+
+def sample_reinforce_lstm_params(trial: "optuna.Trial", n_actions: int, n_envs: int, additional_args: dict) -> dict[str, Any]:
+    """
+    Sampler for RecurrentREINFORCE hyperparameters, with the signature the zoo's ``HYPERPARAMS_SAMPLER`` expects:
+    REINFORCE's (``sample_reinforce_params``; it never draws ``bootstrap_truncated``, which RecurrentREINFORCE
+    refuses), and the LSTM's size ``lstm_hidden_size``. With ``baseline="value"`` it also draws the critic's memory,
+    ``critic_lstm``: its own LSTM, the actor's (shared, detached for the critic) or none; with the other baselines
+    the critic does not run, and the policy keeps sb3-contrib's default (its own LSTM).
+
+    A sampled ``policy_kwargs`` replaces the config entry's whole ``policy_kwargs``, as for REINFORCE.
+
+    :param trial: The Optuna trial
+    :param n_actions: Size of a Box action space (unused)
+    :param n_envs: Number of training envs (unused)
+    :param additional_args: Off-policy extras from the zoo (unused)
+    :return: Hyperparameters for RecurrentREINFORCE's constructor
+    """
+    hyperparams = sample_reinforce_params(trial, n_actions, n_envs, additional_args)
+    lstm_params: dict[str, Any] = {"lstm_hidden_size": trial.suggest_categorical("lstm_hidden_size", LSTM_HIDDEN_SIZES)}
+    if hyperparams["baseline"] == "value":
+        lstm_params["critic_lstm"] = trial.suggest_categorical("critic_lstm", list(CRITIC_LSTMS))
+    lstm_kwargs = convert_reinforce_lstm_params(lstm_params)["policy_kwargs"]
+    hyperparams["policy_kwargs"] = {**hyperparams.get("policy_kwargs", {}), **lstm_kwargs}
+    return hyperparams
