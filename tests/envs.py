@@ -335,32 +335,3 @@ class CueMDP(gym.Env):
         reward = float(int(action) == self.cue) if last else self.MID_REWARD * float(int(action) == 1)
         self.t += 1
         return (np.zeros(3, dtype=np.float32) if last else self._obs()), reward, last, False, {}
-
-
-class CueRecallEnv(gym.Env):
-    """
-    A memory task: a cue c in {0, 1} is shown at the first step (observation ``[1, 0, 0]`` or ``[0, 1, 0]``), then
-    ``gap`` steps of zeros, then ``[0, 0, 1]``: answer now. Answering c pays +1, the other action -1; the actions
-    before the answer pay nothing. Episodes last ``gap + 2`` steps. A policy without memory scores 0 on average.
-
-    :param gap: Number of blank steps between the cue and the question
-    """
-
-    observation_space = spaces.Box(0.0, 1.0, (3,), np.float32)
-    action_space = spaces.Discrete(2)
-
-    def __init__(self, gap: int = 10):
-        self.gap = gap
-        self.cue, self.t = 0, 0
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        super().reset(seed=seed)
-        self.cue = int(self.np_random.integers(2))
-        self.t = 0
-        return CueMDP.observation(self.cue, self.gap + 2, 0), {}
-
-    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        last = self.t == self.gap + 1
-        reward = (1.0 if int(action) == self.cue else -1.0) if last else 0.0
-        self.t += 1
-        return CueMDP.observation(self.cue, self.gap + 2, self.t), reward, last, False, {}

@@ -26,7 +26,8 @@ from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE, RecurrentREINFORCE
 from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks
-from tests.envs import CueMDP, CueRecallEnv
+from sb3_reinforce.zoo.envs import CueRecallEnv
+from tests.envs import CueMDP
 from tests.test_run import RewardAction
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

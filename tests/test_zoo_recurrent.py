@@ -24,7 +24,7 @@ from sb3_reinforce import RecurrentREINFORCE  # noqa: E402
 from sb3_reinforce.zoo import RECURRENT_ALGO_NAME, default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import SET_BY_ZOO, ZOO_KEYS, constructor_keys  # noqa: E402
-from sb3_reinforce.zoo.envs import CUE_RECALL_ENV_ID, CueRecallEnv  # noqa: E402
+from sb3_reinforce.zoo.envs import CUE_RECALL_ENV_ID, CUE_RECALL_GAP, CueRecallEnv  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
     CRITIC_LSTMS,
     convert_reinforce_lstm_params,
@@ -231,17 +231,17 @@ def test_train_enjoy_round_trip_replays_with_states(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(RecurrentREINFORCE, "predict", spy_predict)
     capsys.readouterr()
-    # 36 steps: three whole 12-step episodes (gap 10)
-    main(["enjoy", "--algo", ALGO, "--env", CUE_RECALL_ENV_ID, "-f", str(logs), "--no-render", "-n", "36"])
+    length = CUE_RECALL_GAP + 2  # three whole episodes
+    main(["enjoy", "--algo", ALGO, "--env", CUE_RECALL_ENV_ID, "-f", str(logs), "--no-render", "-n", str(3 * length)])
     out = capsys.readouterr().out
     assert "Episode Reward" in out and "Mean reward" in out
-    assert len(calls) == 36
+    assert len(calls) == 3 * length
     assert calls[0][0] is None and calls[0][1].tolist() == [True]
     for (_, _, returned), (given, _, _) in itertools.pairwise(calls):
         assert given is returned  # the state predict returned goes back in
         assert returned[0].shape == (1, 1, 8)
     starts = [bool(episode_start[0]) for _, episode_start, _ in calls]
-    assert starts == [True, *([False] * 11)] * 3
+    assert starts == [True, *([False] * (length - 1))] * 3
     # The state carries the history: it changes inside an episode
     assert not np.allclose(calls[1][2][0], calls[2][2][0])
 
