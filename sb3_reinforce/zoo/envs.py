@@ -9,8 +9,8 @@ earns 1/15 per step, without them 1/70.
 
 ``CueRecall-v0`` (``reinforce_lstm.yml``): a memory task, ``CueRecallEnv`` with a gap of 5 blank steps between the
 cue and the question, longer than the entry's ``n_steps`` (4). With a gap of 10 no setting tried learnt it within
-120k steps (an LSTM whose forget gate starts near 0.5 keeps about 0.5^10 of the cue). A policy without memory scores 0 on average, one that
-remembers the cue 1.
+120k steps (an LSTM whose forget gate starts near 0.5 keeps about 0.5^10 of the cue). A policy without memory
+scores 0 on average, one that remembers the cue 1.
 """
 
 from typing import Any
