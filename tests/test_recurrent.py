@@ -299,3 +299,21 @@ def test_memory_task():
 
 
 MEMORY_BUDGET = 40_000
+
+
+def test_readme_example_runs(tmp_path, monkeypatch):
+    """The README's RecurrentREINFORCE example (shortened to 2,000 steps) trains, predicts with states, evaluates,
+    saves and loads."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    match = re.search(r"<!-- example: recurrent -->\s*```python\n(.*?)```", readme, re.DOTALL)
+    assert match, "the README's recurrent example is missing"
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", match.group(1))
+    assert n_replaced == 1
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert isinstance(namespace["model"], RecurrentREINFORCE) and namespace["states"][0].shape == (1, 8, 64)
+    assert (tmp_path / "recurrent_reinforce_cartpole_novel.zip").is_file()
