@@ -622,18 +622,26 @@ class REINFORCE(OnPolicyAlgorithm):
         self.logger.record("rollout/steps_collected", n_collected)
         self.logger.record("rollout/steps_discarded", n_collected - n_trainable)
 
+    def _chunk_size(self) -> int:
+        """
+        Steps per forward and backward pass: ``chunk_size``, or, when it is None, as many steps as keep a chunk's
+        observations under ``CHUNK_OBS_VALUES`` values, at most ``MAX_CHUNK_SIZE``.
+
+        :return: The number of steps per chunk
+        """
+        if self.chunk_size is not None:
+            return self.chunk_size
+        return int(np.clip(CHUNK_OBS_VALUES // max(spaces.flatdim(self.observation_space), 1), 1, MAX_CHUNK_SIZE))
+
     def _chunks(self, rollout_data: ReinforceRolloutBufferSamples) -> list[slice]:
         """
-        The slices of a batch that are put through the network one at a time (``chunk_size``).
+        The slices of a batch that are put through the network one at a time (``_chunk_size`` steps each).
 
         :param rollout_data: The trainable steps of a rollout
         :return: Consecutive slices covering the batch
         """
-        size = self.chunk_size
-        if size is None:
-            size = int(np.clip(CHUNK_OBS_VALUES // max(spaces.flatdim(self.observation_space), 1), 1, MAX_CHUNK_SIZE))
-        n_steps = len(rollout_data.returns)
-        return [slice(start, start + size) for start in range(0, n_steps, size)]
+        size = self._chunk_size()
+        return [slice(start, start + size) for start in range(0, len(rollout_data.returns), size)]
 
     def normalize(self, advantages: th.Tensor, returns: th.Tensor, env_indices: th.Tensor) -> th.Tensor:
         """

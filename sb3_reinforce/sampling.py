@@ -68,23 +68,28 @@ def sample_categoricals(logits: th.Tensor, action_dims: list[int]) -> th.Tensor:
     return th.cat([th.multinomial(th.softmax(split, dim=-1), 1) for split in splits], dim=1)
 
 
-def has_sb3_sampling_path(policy_class: type, mlp_extractor_class: type) -> bool:
+def has_sb3_sampling_path(
+    policy_class: type, mlp_extractor_class: type, bases: tuple[type, ...] = (MaskableActorCriticPolicy, ActorCriticPolicy)
+) -> bool:
     """
     Whether a policy of this class (with this ``mlp_extractor``) computes ``get_distribution(obs)`` with SB3's
-    (or sb3-contrib's maskable) own code: none of ``get_distribution``, ``_get_action_dist_from_latent`` and
-    ``extract_features`` is overridden, and the extractor's ``forward_actor`` is ``MlpExtractor``'s. Only then
-    does ``sample_actions``' fast path provably draw from the distribution that the loss evaluates. Modules
-    (features extractor, ``action_net``) may be anything: both paths call them the same way.
+    (or sb3-contrib's) own code: none of ``get_distribution``, ``_get_action_dist_from_latent`` and
+    ``extract_features`` is overridden from the first of ``bases`` it subclasses, and the extractor's
+    ``forward_actor`` is ``MlpExtractor``'s. Only then does the fast path (``sample_from_latent``) provably draw from
+    the distribution that the loss evaluates. Modules (features extractor, ``action_net``) may be anything: both
+    paths call them the same way.
 
     :param policy_class: The policy's class
     :param mlp_extractor_class: The class of its ``mlp_extractor``
+    :param bases: The policy classes whose sampling path the fast path reproduces, most derived first
+        (RecurrentREINFORCE passes sb3-contrib's ``RecurrentActorCriticPolicy``)
     :return: True if the fast path may be used
     """
     if not issubclass(mlp_extractor_class, MlpExtractor):
         return False
     if mlp_extractor_class.forward_actor is not MlpExtractor.forward_actor:
         return False
-    for base in (MaskableActorCriticPolicy, ActorCriticPolicy):
+    for base in bases:
         if issubclass(policy_class, base):
             return all(getattr(policy_class, name) is getattr(base, name) for name in SAMPLING_PATH)
     return False

@@ -317,3 +317,11 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert isinstance(namespace["model"], RecurrentREINFORCE) and namespace["states"][0].shape == (1, 8, 64)
     assert (tmp_path / "recurrent_reinforce_cartpole_novel.zip").is_file()
+
+
+def test_buffer_without_trainable_steps_yields_nothing():
+    """As ReinforceRolloutBuffer: a rollout where no episode joined (possible without the resets) gives no batch."""
+    model, _ = collected_batch()
+    buffer = model.rollout_buffer
+    buffer.trainable[: buffer.pos] = False
+    assert list(buffer.get()) == []

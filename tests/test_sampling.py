@@ -5,6 +5,11 @@ import pytest
 import torch as th
 from sb3_contrib.common.envs import InvalidActionEnvDiscrete, InvalidActionEnvMultiBinary, InvalidActionEnvMultiDiscrete
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from sb3_contrib.common.recurrent.policies import (
+    RecurrentActorCriticCnnPolicy,
+    RecurrentActorCriticPolicy,
+    RecurrentMultiInputActorCriticPolicy,
+)
 from stable_baselines3.common.distributions import Distribution
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.envs import IdentityEnv, IdentityEnvBox, IdentityEnvMultiBinary, IdentityEnvMultiDiscrete
@@ -155,6 +160,11 @@ def test_fast_path_only_for_sb3_sampling_path():
     for policy_class in (ForbidInLatentPolicy, ForbidInGetDistributionPolicy, ScaledFeaturesPolicy, ForbidInMaskablePolicy):
         assert not has_sb3_sampling_path(policy_class, MlpExtractor), policy_class
     assert not has_sb3_sampling_path(ActorCriticPolicy, OwnActorExtractor)
+    # RecurrentREINFORCE's fast draw: sb3-contrib's recurrent policies, against their own base
+    recurrent = (RecurrentActorCriticPolicy,)
+    for policy_class in (RecurrentActorCriticPolicy, RecurrentActorCriticCnnPolicy, RecurrentMultiInputActorCriticPolicy):
+        assert has_sb3_sampling_path(policy_class, MlpExtractor, bases=recurrent)
+    assert not has_sb3_sampling_path(ForbidInLatentPolicy, MlpExtractor, bases=recurrent)  # not a recurrent policy
 
 
 @pytest.mark.parametrize(

@@ -31,18 +31,6 @@ class RecurrentValueBaseline(ValueBaseline):
     :param vf_coef: Weight of the regression loss: with Adam it matters only against ``max_grad_norm``
     """
 
-    def __init__(
-        self,
-        policy: ActorCriticPolicy,
-        learning_rate: float,
-        n_epochs: int,
-        batch_size: int,
-        max_grad_norm: float,
-        vf_coef: float = 1.0,
-    ):
-        assert isinstance(policy, RecurrentActorCriticPolicy), "RecurrentValueBaseline needs a recurrent policy"
-        super().__init__(policy, learning_rate, n_epochs, batch_size, max_grad_norm, vf_coef)
-
     @staticmethod
     def critic_parameters(policy: ActorCriticPolicy) -> list[th.nn.Parameter]:
         """

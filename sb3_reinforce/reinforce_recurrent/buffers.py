@@ -35,7 +35,8 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
         """
         indices = np.flatnonzero(self.swap_and_flatten(self.trainable[: self.pos]))
         if batch_size is None:
-            yield self._get_samples(indices)
+            if len(indices):  # as ReinforceRolloutBuffer.get: nothing to yield without a trainable step
+                yield self._get_samples(indices)
             return
         first = 0
         for end in [*np.flatnonzero(self._flat(self.episode_steps, indices) == 0)[1:], len(indices)]:

@@ -5,7 +5,6 @@ import torch as th
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
-from stable_baselines3.common.torch_layers import MlpExtractor
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -16,7 +15,7 @@ from sb3_reinforce.reinforce_recurrent.baselines import RecurrentValueBaseline
 from sb3_reinforce.reinforce_recurrent.buffers import RecurrentReinforceDictRolloutBuffer, RecurrentReinforceRolloutBuffer
 from sb3_reinforce.reinforce_recurrent.policies import CnnLstmPolicy, MlpLstmPolicy, MultiInputLstmPolicy
 from sb3_reinforce.reinforce_recurrent.sequences import episode_chunks, unroll
-from sb3_reinforce.sampling import FAST_DISTRIBUTIONS, sample_from_latent
+from sb3_reinforce.sampling import FAST_DISTRIBUTIONS, has_sb3_sampling_path, sample_from_latent
 
 SelfRecurrentREINFORCE = TypeVar("SelfRecurrentREINFORCE", bound="RecurrentREINFORCE")
 
@@ -273,7 +272,8 @@ class RecurrentREINFORCE(REINFORCE):
         assert self._last_episode_starts is not None
         episode_starts = th.as_tensor(self._last_episode_starts, dtype=th.float32, device=self.device)
         states = self._lstm_states(env.num_envs)
-        if type(policy.action_dist) in FAST_DISTRIBUTIONS and self._has_sb3_latent_path():
+        fast = has_sb3_sampling_path(type(policy), type(policy.mlp_extractor), bases=(RecurrentActorCriticPolicy,))
+        if type(policy.action_dist) in FAST_DISTRIBUTIONS and fast:
             # get_distribution's steps, then the draw from the latent without torch.distributions objects
             features = super(ActorCriticPolicy, policy).extract_features(obs_tensor, policy.pi_features_extractor)
             latent_pi, new_states = policy._process_sequence(features, states, episode_starts, policy.lstm_actor)
@@ -287,25 +287,16 @@ class RecurrentREINFORCE(REINFORCE):
             actions = distribution.get_actions()
         return actions.cpu().numpy(), {}
 
-    def _has_sb3_latent_path(self) -> bool:
-        """Whether the policy turns its latent into a distribution with SB3's own code (the fast draw may be used)."""
-        policy_class, extractor_class = type(self.policy), type(self.policy.mlp_extractor)
-        return (
-            policy_class._get_action_dist_from_latent is ActorCriticPolicy._get_action_dist_from_latent
-            and extractor_class.forward_actor is MlpExtractor.forward_actor
-        )
-
     def _chunks(self, rollout_data: ReinforceRolloutBufferSamples) -> list[slice]:
         """
         Chunks of whole episodes (``sequences.episode_chunks``): each chunk's episodes, padded to its longest, hold at
-        most as many steps as ``REINFORCE._chunks`` allows; an episode longer than that is a chunk of its own, so the
+        most ``_chunk_size()`` steps; an episode longer than that is a chunk of its own, so the
         memory of the update is bounded by the larger of the two.
 
         :param rollout_data: The trainable steps of a rollout, each episode whole and in order
         :return: Consecutive slices, each starting at an episode's first step
         """
-        max_padded_steps = super()._chunks(rollout_data)[0].stop
-        return episode_chunks(rollout_data.episode_steps, max_padded_steps)
+        return episode_chunks(rollout_data.episode_steps, self._chunk_size())
 
     def _log_prob_and_entropy(
         self, rollout_data: ReinforceRolloutBufferSamples, actions: th.Tensor

@@ -12,6 +12,8 @@ import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from torch import nn
 
+NOT_AN_EPISODE_START = "A batch of whole episodes must start with an episode's first step (episode_steps == 0)"
+
 
 def episode_bounds(episode_steps: th.Tensor) -> list[tuple[int, int]]:
     """
@@ -20,9 +22,9 @@ def episode_bounds(episode_steps: th.Tensor) -> list[tuple[int, int]]:
     :param episode_steps: t of each step, shape (batch,); t = 0 starts an episode, and the first step must be one
     :return: The episodes' [start, end) index ranges, in order
     """
+    if len(episode_steps) and episode_steps[0] != 0:
+        raise ValueError(NOT_AN_EPISODE_START)
     starts = th.nonzero(episode_steps == 0).flatten().tolist()
-    if len(episode_steps) and (not starts or starts[0] != 0):
-        raise ValueError("A batch of whole episodes must start with an episode's first step (episode_steps == 0)")
     return list(zip(starts, [*starts[1:], len(episode_steps)], strict=True))
 
 
@@ -40,9 +42,9 @@ def unroll(policy: RecurrentActorCriticPolicy, lstm: nn.LSTM, features: th.Tenso
     :return: h_t for each step, shape (batch, lstm hidden size)
     """
     episode_steps = episode_steps.long()
-    episode_ids = th.cumsum(episode_steps == 0, dim=0) - 1
     if len(episode_steps) == 0 or episode_steps[0] != 0:
-        episode_bounds(episode_steps)  # raises the error
+        raise ValueError(NOT_AN_EPISODE_START)
+    episode_ids = th.cumsum(episode_steps == 0, dim=0) - 1
     n_episodes, max_length = int(episode_ids[-1]) + 1, int(episode_steps.max()) + 1
     padded = features.new_zeros((n_episodes, max_length, features.shape[-1]))
     padded[episode_ids, episode_steps] = features
