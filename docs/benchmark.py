@@ -1,12 +1,14 @@
 """
-Learning benchmark: REINFORCE (zoo_configs/reinforce.yml) against the RL Zoo's A2C and PPO configs,
-on the same envs, seeds and evaluation protocol, through the same command line.
+Learning benchmark: REINFORCE (zoo_configs/reinforce.yml) against the RL Zoo's A2C and PPO configs, and
+RecurrentREINFORCE (zoo_configs/reinforce_lstm.yml) against the zoo's RecurrentPPO (``ppo_lstm``) on partially
+observed envs, on the same envs, seeds and evaluation protocol, through the same command line.
 
 Protocol: every 5,000 steps, 10 deterministic episodes on a separate evaluation env (the zoo's
 EvalCallback, VecNormalize statistics synced). Each run is
 ``python -m sb3_reinforce.zoo train --algo ALGO --env ENV --seed SEED -n BUDGET --eval-freq 5000 --eval-episodes 10``.
 
     python docs/benchmark.py run --envs CartPole-v1 --seeds 10 --workers 2   # train (appends to the raw data)
+    python docs/benchmark.py run --envs CartPoleNoVel-v1 --seeds 5           # reinforce_lstm and ppo_lstm
     python docs/benchmark.py report                                          # tables and curves from the raw data
 
 ``run`` stores each run's evaluations as docs/benchmark/data/ENV/ALGO_seedSEED.csv (timesteps, mean return,
@@ -14,8 +16,9 @@ mean episode length; runs older than the length column have the first two) and i
 docs/benchmark/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one learning-curve PNG per env from those
 files alone, without retraining.
 
-Where the zoo has no A2C/PPO entry for an env id, the entry of the nearest version is used
-(``ZOO_ALIASES``), and the report says so.
+Each env belongs to one suite (``SUITES``), which names the algorithms compared on it. Where the zoo has no entry
+for an env id, the entry of the nearest version is used (``ZOO_ALIASES``); where it has none at all, the benchmark's
+own (``ENTRIES``); the report says so.
 """
 
 import argparse
@@ -34,7 +37,16 @@ import yaml
 
 DOCS = Path(__file__).resolve().parent
 DATA = DOCS / "benchmark" / "data"
-ALGOS = ("reinforce", "a2c", "ppo")
+FEEDFORWARD_ALGOS = ("reinforce", "a2c", "ppo")
+RECURRENT_ALGOS = ("reinforce_lstm", "ppo_lstm")
+ALGOS = FEEDFORWARD_ALGOS + RECURRENT_ALGOS
+NAMES = {
+    "reinforce": "REINFORCE",
+    "a2c": "A2C",
+    "ppo": "PPO",
+    "reinforce_lstm": "RecurrentREINFORCE",
+    "ppo_lstm": "RecurrentPPO",
+}
 EVAL_FREQ, EVAL_EPISODES = 5_000, 10
 
 # env id: (training budget, threshold)
@@ -50,7 +62,20 @@ ENVS = {
     "Walker2d-v5": (1_000_000, 412),
     "Swimmer-v5": (1_000_000, 35),
     "InvertedDoublePendulum-v5": (1_000_000, 1060),
+    # Partially observed (the zoo's velocity-masked envs, and sb3_reinforce.zoo.envs's memory task)
+    "CartPoleNoVel-v1": (100_000, 475),
+    # Return +1 for the right answer, -1 for the wrong one: the threshold is every evaluation episode answered right
+    "CueRecall-v0": (100_000, 1.0),
+    "MountainCarContinuousNoVel-v0": (300_000, 90),
+    "LunarLanderNoVel-v3": (1_000_000, 200),
 }
+RECURRENT_ENVS = ("CartPoleNoVel-v1", "CueRecall-v0", "MountainCarContinuousNoVel-v0", "LunarLanderNoVel-v3")
+# suite: (its algorithms, its env ids, the README's markers around its summary table)
+SUITES = {
+    "feedforward": (FEEDFORWARD_ALGOS, tuple(env for env in ENVS if env not in RECURRENT_ENVS), "benchmark-summary"),
+    "recurrent": (RECURRENT_ALGOS, RECURRENT_ENVS, "benchmark-recurrent"),
+}
+SUITE_TITLES = {"feedforward": "REINFORCE vs A2C vs PPO", "recurrent": "RecurrentREINFORCE vs RecurrentPPO"}
 # The zoo's A2C/PPO configs for env ids it lacks: (algo, env id) -> the zoo entry used instead
 ZOO_ALIASES = {
     ("a2c", "HalfCheetah-v5"): "HalfCheetah-v4",
@@ -65,7 +90,10 @@ ZOO_ALIASES = {
     ("ppo", "Swimmer-v5"): "Swimmer-v4",
     ("a2c", "InvertedDoublePendulum-v5"): "HalfCheetah-v4",
     ("ppo", "InvertedDoublePendulum-v5"): "InvertedDoublePendulum-v2",
+    ("ppo_lstm", "LunarLanderNoVel-v3"): "LunarLanderNoVel-v2",  # ppo_lstm.yml still names the v2 id
 }
+# Entries for env ids the zoo has no entry for under any version: (algo, env id) -> (entry, why it is this one)
+ENTRIES: dict[tuple[str, str], tuple[dict, str]] = {}
 # What the runs showed, beside each table (measurements, and how they were made)
 FINDINGS = {
     "CartPole-v1": "Goals (issue 9): final 500 on >= 9/10 seeds (met: 9/10; seed 8 ends at 488.1), median steps to "
@@ -180,9 +208,9 @@ WHY_FEWER_SEEDS = (
 )
 SEEDS_WANTED = {"CartPole-v1": 10}  # 5 elsewhere
 
-# Published REINFORCE figures, quoted beside ours
+# Published figures, quoted beside ours
 PEERS = {
-    "CartPole-v1": "pytorch/examples `reinforcement_learning/reinforce.py`: training-return moving average > 475 "
+    "CartPole-v1": "REINFORCE, pytorch/examples `reinforcement_learning/reinforce.py`: training-return moving average > 475 "
     "on 10/10 seeds at a median of about 126k env steps (81.7k to 242.6k).",
 }
 
@@ -219,8 +247,18 @@ TIANSHOU_10M = {
 }
 
 
+def algos_of(env_id: str) -> tuple[str, ...]:
+    """The algorithms compared on an env: those of its suite."""
+    return next(algos for algos, env_ids, _ in SUITES.values() if env_id in env_ids)
+
+
 def zoo_alias_entry(algo: str, env_id: str) -> dict | None:
-    """The zoo's entry of the aliased env id, for an env id the zoo lacks, or None if none is needed."""
+    """
+    The entry to use instead of the default one: the benchmark's own (``ENTRIES``), or the zoo's entry of the aliased
+    env id (``ZOO_ALIASES``), or None if the zoo's (or reinforce*.yml's) entry for the id is used.
+    """
+    if (algo, env_id) in ENTRIES:
+        return ENTRIES[(algo, env_id)][0]
     if (algo, env_id) not in ZOO_ALIASES:
         return None
     import rl_zoo3
@@ -233,12 +271,12 @@ def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = 
     """
     Train one agent with the zoo's CLI and the benchmark's protocol.
 
-    :param algo: reinforce, a2c or ppo
+    :param algo: One of ``ALGOS``
     :param env_id: One of ``ENVS``
     :param seed: The zoo's --seed
     :param threads: Torch threads
-    :param entry: A zoo entry to use instead of the default one (the shipped reinforce.yml, or the zoo's own
-        A2C/PPO entry; ``ZOO_ALIASES`` for ids the zoo lacks)
+    :param entry: A zoo entry to use instead of the default one (the shipped reinforce*.yml, or the zoo's own
+        entry; ``ENTRIES`` or ``ZOO_ALIASES`` for ids the zoo lacks)
     :return: The evaluation steps, the mean evaluation return and episode length at each, and the wall-clock time
         in seconds
     """
@@ -305,6 +343,7 @@ def run(args: argparse.Namespace) -> None:
         (algo, env_id, seed)
         for env_id in args.envs
         for algo in args.algos
+        if algo in algos_of(env_id)
         for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     DATA.mkdir(parents=True, exist_ok=True)
@@ -364,7 +403,7 @@ def plot(env_id: str, curves_by_algo: dict[str, dict[int, tuple[np.ndarray, np.n
         steps = next(iter(curves.values()))[0][:length]
         returns = np.stack([returns[:length] for _, returns in curves.values()])
         mean, std = returns.mean(0), returns.std(0)
-        ax.plot(steps, mean, label=f"{algo.upper()} ({len(curves)} seeds)")
+        ax.plot(steps, mean, label=f"{NAMES[algo]} ({len(curves)} seeds)")
         ax.fill_between(steps, mean - std, mean + std, alpha=0.2)
     ax.axhline(ENVS[env_id][1], color="grey", linestyle="--", linewidth=0.8, label="threshold")
     ax.set_xlabel("environment steps")
@@ -376,14 +415,34 @@ def plot(env_id: str, curves_by_algo: dict[str, dict[int, tuple[np.ndarray, np.n
     plt.close(fig)
 
 
-def update_readme(table: list[str]) -> None:
-    """Put the summary table into README.md, between its two ``benchmark-summary`` markers."""
+def update_readme(table: list[str], marker: str) -> None:
+    """Put a summary table into README.md, between its two ``marker`` comments."""
     readme = DOCS.parent / "README.md"
-    start, end = "<!-- benchmark-summary:start -->", "<!-- benchmark-summary:end -->"
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = readme.read_text()
     before, rest = text.split(start)
     after = rest.split(end)[1]
     readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
+
+
+def summary_table(algos: tuple[str, ...], summaries: dict[str, dict[str, dict | None]]) -> list[str]:
+    """One row per env that has runs: final return / median steps to the threshold (seeds reaching it), per algo."""
+    table = ["| env (budget, threshold) | " + " | ".join(NAMES[algo] for algo in algos) + " |"]
+    table += ["|---" * (len(algos) + 1) + "|"]
+    for env_id, rows in summaries.items():
+        if not any(rows.values()):
+            continue
+        cells = [f"{env_id} ({ENVS[env_id][0] // 1000}k, {ENVS[env_id][1]})"]
+        for row in rows.values():
+            if row is None:
+                cells.append("not run")
+                continue
+            median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
+            final_mean, final_std = row["final"]
+            digits = 2 if abs(ENVS[env_id][1]) < 10 else 0  # the memory task's returns lie in [-1, 1]
+            cells.append(f"{final_mean:.{digits}f} ± {final_std:.{digits}f} / {median} ({row['hits']}/{row['seeds']})")
+        table += ["| " + " | ".join(cells) + " |"]
+    return table
 
 
 def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
@@ -413,10 +472,11 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
 
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
-    lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO", ""]
+    lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO, RecurrentREINFORCE vs RecurrentPPO", ""]
     lines += [
         f"Protocol: evaluation every {EVAL_FREQ:,} steps on {EVAL_EPISODES} deterministic episodes of a separate env.",
-        "REINFORCE uses `zoo_configs/reinforce.yml`; A2C and PPO the RL Zoo's own configs. "
+        "REINFORCE uses `zoo_configs/reinforce.yml`, RecurrentREINFORCE `zoo_configs/reinforce_lstm.yml`; A2C, PPO "
+        "and RecurrentPPO the RL Zoo's own configs. "
         "Final return: the last evaluation, mean ± std over seeds. Steps to threshold: the first evaluation at or "
         "above the threshold, median over the seeds that reached it. Wall-clock: mean seconds per run "
         "(1 torch thread, this project's 2-core CPU machine, up to 2 runs at once).",
@@ -425,29 +485,21 @@ def report(args: argparse.Namespace) -> None:
         "Retrain: `python docs/benchmark.py run --envs ENV --seeds N --workers 2`.",
         "",
     ]
-    curves = {env_id: {algo: load_curves(env_id, algo) for algo in ALGOS} for env_id in ENVS}
-    summaries = {env_id: {algo: summarise(curves[env_id][algo], ENVS[env_id][1]) for algo in ALGOS} for env_id in ENVS}
-    lines += [
-        "## Summary",
-        "",
-        "Final return (mean ± std over seeds) / median steps to the threshold (seeds reaching it).",
-        "",
-    ]
-    table = ["| env (budget, threshold) | " + " | ".join(algo.upper() for algo in ALGOS) + " |"]
-    table += ["|---" * (len(ALGOS) + 1) + "|"]
-    for env_id, rows in summaries.items():
-        if not any(rows.values()):
-            continue
-        cells = [f"{env_id} ({ENVS[env_id][0] // 1000}k, {ENVS[env_id][1]})"]
-        for row in rows.values():
-            if row is None:
-                cells.append("not run")
-                continue
-            median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
-            cells.append(f"{row['final'][0]:.0f} ± {row['final'][1]:.0f} / {median} ({row['hits']}/{row['seeds']})")
-        table += ["| " + " | ".join(cells) + " |"]
-    lines += [*table, ""]
-    update_readme(table)
+    curves = {env_id: {algo: load_curves(env_id, algo) for algo in algos_of(env_id)} for env_id in ENVS}
+    summaries = {
+        env_id: {algo: summarise(curves[env_id][algo], ENVS[env_id][1]) for algo in algos_of(env_id)} for env_id in ENVS
+    }
+    for suite, (algos, env_ids, marker) in SUITES.items():
+        table = summary_table(algos, {env_id: summaries[env_id] for env_id in env_ids})
+        lines += [
+            f"## Summary: {SUITE_TITLES[suite]}",
+            "",
+            "Final return (mean ± std over seeds) / median steps to the threshold (seeds reaching it).",
+            "",
+            *table,
+            "",
+        ]
+        update_readme(table, marker)
     lines += tianshou_table(curves)
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
@@ -466,10 +518,13 @@ def report(args: argparse.Namespace) -> None:
             seconds = times.get((env_id, algo))
             wall = f"{np.mean(seconds):.0f}" if seconds else "-"
             mean, std = row["final"]
-            cells = [algo.upper(), str(row["seeds"]), f"{mean:.1f} ± {std:.1f}", median, f"{row['hits']}/{row['seeds']}", wall]
+            cells = [NAMES[algo], str(row["seeds"]), f"{mean:.1f} ± {std:.1f}", median, f"{row['hits']}/{row['seeds']}", wall]
             lines += ["| " + " | ".join(cells) + " |"]
         aliases = [
-            f"{algo.upper()} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id
+            f"{NAMES[algo]} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id
+        ]
+        aliases += [
+            f"{NAMES[algo]} uses the benchmark's own: {why}" for (algo, env), (_, why) in ENTRIES.items() if env == env_id
         ]
         if aliases:
             lines += ["", "The zoo has no entry for this id: " + "; ".join(aliases) + "."]
@@ -479,7 +534,7 @@ def report(args: argparse.Namespace) -> None:
         if env_id in FINDINGS:
             lines += ["", FINDINGS[env_id]]
         if env_id in PEERS:
-            lines += ["", "Published REINFORCE figure: " + PEERS[env_id]]
+            lines += ["", "Published figure: " + PEERS[env_id]]
         if env_id in TIANSHOU_3M:
             (mean_3m, std_3m), (mean_10m, std_10m) = TIANSHOU_3M[env_id], TIANSHOU_10M[env_id]
             lines += [

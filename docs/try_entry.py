@@ -1,5 +1,6 @@
 """
-Try a candidate REINFORCE zoo entry with the benchmark's protocol, without touching the benchmark's data.
+Try a candidate zoo entry (REINFORCE's by default, any of the benchmark's algorithms with ``--algo``) with the
+benchmark's protocol, without touching the benchmark's data.
 
 Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``docs/benchmark.py run`` does (evaluation every
 5,000 steps on 10 deterministic episodes of a separate env), but with the candidate entry in a temporary
@@ -9,8 +10,12 @@ step at which they did.
     python docs/try_entry.py CartPole-v1 --seeds 10 --workers 2 \\
         --entry '{"n_envs": 8, "n_steps": 16, "learning_rate": "lin_1e-2", "max_grad_norm": 0.1, "ent_coef": 0.01}'
 
+    python docs/try_entry.py CartPoleNoVel-v1 --algo reinforce_lstm --seeds 5 --workers 1 \\
+        --entry '{"n_envs": 8, "n_steps": 16, "normalize": true, "policy_kwargs": "dict(lstm_hidden_size=64)"}'
+
 The budget and threshold are the benchmark's (``ENVS`` in docs/benchmark.py); ``n_timesteps`` and ``policy``
-are filled in when the entry leaves them out.
+(``MlpLstmPolicy`` for the recurrent algorithms, ``MlpPolicy`` for the others) are filled in when the entry leaves
+them out.
 """
 
 import argparse
@@ -23,28 +28,28 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import ENVS, first_hit, train
+from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, first_hit, train
 
 
-def run_seed(env_id: str, entry: dict, seed: int) -> tuple[float, float | None]:
+def run_seed(algo: str, env_id: str, entry: dict, seed: int) -> tuple[float, float | None]:
     """Train one seed; return its final evaluation and the first step at which it reached the threshold."""
     budget, threshold = ENVS[env_id]
-    steps, returns, _, _ = train(
-        "reinforce", env_id, seed, threads=1, entry={"n_timesteps": budget, "policy": "MlpPolicy", **entry}
-    )
+    policy = "MlpLstmPolicy" if algo in RECURRENT_ALGOS else "MlpPolicy"
+    steps, returns, _, _ = train(algo, env_id, seed, threads=1, entry={"n_timesteps": budget, "policy": policy, **entry})
     return float(returns[-1]), first_hit(steps, returns, threshold)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("env", choices=list(ENVS))
+    parser.add_argument("--algo", default="reinforce", choices=ALGOS, help="the zoo's --algo")
     parser.add_argument("--entry", required=True, help="the zoo entry, as JSON")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     args = parser.parse_args()
     entry = json.loads(args.entry)
     with ThreadPoolExecutor(args.workers) as pool:
-        results = list(pool.map(lambda seed: run_seed(args.env, entry, seed), range(args.seeds)))
+        results = list(pool.map(lambda seed: run_seed(args.algo, args.env, entry, seed), range(args.seeds)))
     finals = [final for final, _ in results]
     hits = [hit for _, hit in results if hit is not None]
     median = f"{np.median(hits):,.0f}" if hits else "-"

@@ -28,7 +28,12 @@ from sb3_reinforce import REINFORCE  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import parse_params  # noqa: E402
-from sb3_reinforce.zoo.hyperparams_opt import convert_reinforce_params, sample_reinforce_params  # noqa: E402
+from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
+    convert_reinforce_params,
+    params_held_fixed,
+    sample_reinforce_lstm_params,
+    sample_reinforce_params,
+)
 from sb3_reinforce.zoo.storage import POSTGRES_INSTALL  # noqa: E402
 from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
 
@@ -229,6 +234,39 @@ def test_optimize(tmp_path, capsys):
     trials = pd.read_csv(reports[0])
     assert len(trials) == 2 and set(trials["state"]) == {"COMPLETE"}
     assert "params_baseline" in trials and "params_normalize_advantage" in trials
+
+
+def test_optimize_holds_params_fixed(tmp_path, capsys):
+    """-params keys are not sampled: the trials keep their values, and the report has no column for them."""
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 300, "policy": "MlpPolicy"}})
+    logs = tmp_path / "logs"
+    optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--sampler", "random"]
+    params = ["-params", "ent_coef:0.05", "baseline:'value'", "n_steps:8"]
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *optimize])
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *optimize, *params])
+    assert "Not sampled, set by -params in every trial: baseline, ent_coef, n_steps" in capsys.readouterr().out
+    free, held = sorted((logs / "reinforce").glob("report_CartPole-v1_2-trials-*.csv"), key=os.path.getmtime)
+    assert {"params_ent_coef", "params_baseline", "params_n_steps"} <= set(pd.read_csv(free).columns)
+    columns = set(pd.read_csv(held).columns)
+    assert not {"params_ent_coef", "params_baseline", "params_n_steps"} & columns
+    # The fixed baseline is the value baseline: its learning rate is still searched
+    assert {"params_learning_rate", "params_vf_learning_rate", "params_net_arch"} <= columns
+
+
+def test_params_held_fixed_are_not_drawn():
+    """A FixedTrial raises on any name it lacks: the samplers ask for none of the fixed hyperparameters."""
+    drawn = {"learning_rate": 1e-3, "one_minus_gamma": 0.01, "normalize_advantage": True, "max_grad_norm": 1.0}
+    fixed = {"ent_coef": 0.01, "n_steps": 1, "baseline": "value", "policy_kwargs": {"net_arch": [32]}}
+    with params_held_fixed(fixed):
+        sampled = sample_reinforce_params(optuna.trial.FixedTrial({**drawn, "vf_learning_rate": 3e-4}), 0, 1, {})
+        assert sampled == convert_reinforce_params({**drawn, "vf_learning_rate": 3e-4})
+        assert sample_reinforce_lstm_params(optuna.trial.FixedTrial({**drawn, "vf_learning_rate": 3e-4}), 0, 1, {}) == sampled
+    with params_held_fixed({**fixed, "baseline": "linear"}):
+        # No value baseline: its learning rate is not drawn either
+        assert sample_reinforce_params(optuna.trial.FixedTrial(drawn), 0, 1, {}) == convert_reinforce_params(drawn)
+    # Outside the context every hyperparameter is drawn again
+    with pytest.raises(ValueError, match="n_steps"):
+        sample_reinforce_params(optuna.trial.FixedTrial(drawn), 0, 1, {})
 
 
 @pytest.mark.parametrize(

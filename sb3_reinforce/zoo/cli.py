@@ -31,6 +31,7 @@ from sb3_reinforce.zoo.config import (
     parse_params,
     select_entry,
 )
+from sb3_reinforce.zoo.hyperparams_opt import params_held_fixed
 from sb3_reinforce.zoo.registry import ZOO_ALGOS, register
 from sb3_reinforce.zoo.storage import StorageError, prepare_tuning_storage
 
@@ -121,6 +122,29 @@ def prepare_train_args(args: list[str]) -> list[str]:
     return args
 
 
+def hold_params_fixed(args: list[str]) -> contextlib.AbstractContextManager:
+    """
+    For ``-optimize`` with ``--algo reinforce`` (``reinforce_mask``, ``reinforce_lstm``): the context in which our
+    samplers leave the ``-params`` hyperparameters as set (``hyperparams_opt.params_held_fixed``), so that the
+    search runs over the others. It prints which ones it holds.
+
+    :param args: The train script's arguments
+    :return: The context to run the zoo in (a null one without ``-optimize`` or ``-params``)
+    """
+    peeked = _peek_train_args(args)
+    optimize = argparse.ArgumentParser(add_help=False)
+    optimize.add_argument("-optimize", "--optimize-hyperparameters", action="store_true")
+    if (
+        peeked.algo not in ZOO_ALGOS
+        or not peeked.hyperparams
+        or not optimize.parse_known_args(args)[0].optimize_hyperparameters
+    ):
+        return contextlib.nullcontext()
+    fixed, _ = parse_params(peeked.hyperparams)
+    print(f"Not sampled, set by -params in every trial: {', '.join(sorted(fixed))}")
+    return params_held_fixed(fixed)
+
+
 def run_script(script: str, args: list[str], prog: str) -> None:
     """
     Run one of the zoo's scripts in this process, with ``args`` as its command line.
@@ -169,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
 
     register()
     zoo_context: contextlib.AbstractContextManager = contextlib.nullcontext()
+    fixed_params: contextlib.AbstractContextManager = contextlib.nullcontext()
     if script == "train":
         try:
             args = prepare_train_args(args)
@@ -176,5 +201,6 @@ def main(argv: list[str] | None = None) -> None:
         except (ZooConfigError, StorageError) as e:
             print(f"{prog} train: error: {e}", file=sys.stderr)
             sys.exit(2)
-    with zoo_context:
+        fixed_params = hold_params_fixed(args)
+    with zoo_context, fixed_params:
         run_script(script, args, prog=f"{prog} {script}")

@@ -1,5 +1,12 @@
-"""Optuna samplers for REINFORCE's and RecurrentREINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format."""
+"""
+Optuna samplers for REINFORCE's and RecurrentREINFORCE's hyperparameters (``-optimize``), in the RL Zoo's format.
 
+A hyperparameter that the train command's ``-params`` sets is not sampled: it keeps that value in every trial, and
+the search runs over the others (:func:`params_held_fixed`). The zoo's own samplers would draw it and override it.
+"""
+
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from torch import nn
@@ -26,6 +33,30 @@ CRITIC_LSTMS: dict[str, dict[str, bool]] = {
     "shared": dict(enable_critic_lstm=False, shared_lstm=True),
     "none": dict(enable_critic_lstm=False, shared_lstm=False),
 }
+
+
+# The constructor arguments that -params fixes while the zoo's search runs (params_held_fixed); the samplers skip them
+_fixed_params: Mapping[str, Any] = {}
+
+
+@contextlib.contextmanager
+def params_held_fixed(params: Mapping[str, Any]) -> Iterator[None]:
+    """
+    While the zoo's search runs inside, the samplers draw none of the constructor arguments in ``params`` (the train
+    command's ``-params``), so that they keep those values, which the zoo has already put into every trial's
+    arguments: ``ent_coef``, ``learning_rate``, ``n_steps``, ``gamma``, ``baseline``, ``normalize_advantage``,
+    ``max_grad_norm``, ``vf_learning_rate``, and ``policy_kwargs`` (which holds the sampled ``net_arch``,
+    ``activation_fn`` and, for RecurrentREINFORCE, ``lstm_hidden_size`` and the critic's memory). The same values
+    apply in the trials of every thread (``--n-jobs``).
+
+    :param params: The ``-params`` values, by constructor argument
+    """
+    global _fixed_params
+    saved, _fixed_params = _fixed_params, dict(params)
+    try:
+        yield
+    finally:
+        _fixed_params = saved
 
 
 def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
@@ -57,45 +88,40 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
     Sampler for REINFORCE hyperparameters, with the signature the zoo's ``HYPERPARAMS_SAMPLER`` expects.
 
     The sampled values replace the config entry's keys of the same name; a sampled ``policy_kwargs``
-    replaces the entry's whole ``policy_kwargs`` (as for the zoo's own A2C and PPO samplers).
+    replaces the entry's whole ``policy_kwargs`` (as for the zoo's own A2C and PPO samplers). Those that the train
+    command's ``-params`` sets are not drawn (:func:`params_held_fixed`).
 
     :param trial: The Optuna trial
     :param n_actions: Size of a Box action space (unused)
     :param n_envs: Number of training envs (unused)
     :param additional_args: Off-policy extras from the zoo (unused)
-    :return: Hyperparameters for REINFORCE's constructor
+    :return: Hyperparameters for REINFORCE's constructor, without those held fixed
     """
-    learning_rate = trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True)
-    n_steps = trial.suggest_categorical("n_steps", [16, 32, 64, 128, 256, 512, 1024])
-    one_minus_gamma = trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True)
-    net_arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
-    activation_fn = trial.suggest_categorical("activation_fn", list(ACTIVATION_FNS))
-    baseline = trial.suggest_categorical("baseline", ["none", "value", "linear"])
-    normalize_advantage = trial.suggest_categorical("normalize_advantage", [False, True, "returns", "unbiased"])
-    ent_coef = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
-    max_grad_norm = trial.suggest_float("max_grad_norm", 0.3, 5.0, log=True)
+    fixed = _fixed_params
+    sampled: dict[str, Any] = {}
+    if "learning_rate" not in fixed:
+        sampled["learning_rate"] = trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True)
+    if "n_steps" not in fixed:
+        sampled["n_steps"] = trial.suggest_categorical("n_steps", [16, 32, 64, 128, 256, 512, 1024])
+    if "gamma" not in fixed:
+        sampled["one_minus_gamma"] = trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True)
+        # Display the true value
+        trial.set_user_attr("gamma", 1 - sampled["one_minus_gamma"])
+    if "policy_kwargs" not in fixed:
+        sampled["net_arch"] = trial.suggest_categorical("net_arch", list(NET_ARCHS))
+        sampled["activation_fn"] = trial.suggest_categorical("activation_fn", list(ACTIVATION_FNS))
+    if "baseline" not in fixed:
+        sampled["baseline"] = trial.suggest_categorical("baseline", ["none", "value", "linear"])
+    if "normalize_advantage" not in fixed:
+        sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True, "returns", "unbiased"])
+    if "ent_coef" not in fixed:
+        sampled["ent_coef"] = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
+    if "max_grad_norm" not in fixed:
+        sampled["max_grad_norm"] = trial.suggest_float("max_grad_norm", 0.3, 5.0, log=True)
     # The value baseline's own optimiser: only sampled where it is used
-    baseline_params = {}
-    if baseline == "value":
-        baseline_params["vf_learning_rate"] = trial.suggest_float("vf_learning_rate", 1e-4, 1e-2, log=True)
-
-    # Display the true value
-    trial.set_user_attr("gamma", 1 - one_minus_gamma)
-
-    return convert_reinforce_params(
-        {
-            "learning_rate": learning_rate,
-            "n_steps": n_steps,
-            "one_minus_gamma": one_minus_gamma,
-            "net_arch": net_arch,
-            "activation_fn": activation_fn,
-            "baseline": baseline,
-            "normalize_advantage": normalize_advantage,
-            "ent_coef": ent_coef,
-            "max_grad_norm": max_grad_norm,
-            **baseline_params,
-        }
-    )
+    if fixed.get("baseline", sampled.get("baseline")) == "value" and "vf_learning_rate" not in fixed:
+        sampled["vf_learning_rate"] = trial.suggest_float("vf_learning_rate", 1e-4, 1e-2, log=True)
+    return convert_reinforce_params(sampled)
 
 
 def convert_reinforce_lstm_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +154,8 @@ def sample_reinforce_lstm_params(trial: "optuna.Trial", n_actions: int, n_envs: 
     ``critic_lstm``: its own LSTM, the actor's (shared, detached for the critic) or none; with the other baselines
     the critic does not run, and the policy keeps sb3-contrib's default (its own LSTM).
 
-    A sampled ``policy_kwargs`` replaces the config entry's whole ``policy_kwargs``, as for REINFORCE.
+    A sampled ``policy_kwargs`` replaces the config entry's whole ``policy_kwargs``, as for REINFORCE; where
+    ``-params`` sets ``policy_kwargs``, neither the network nor the LSTM is drawn.
 
     :param trial: The Optuna trial
     :param n_actions: Size of a Box action space (unused)
@@ -137,8 +164,10 @@ def sample_reinforce_lstm_params(trial: "optuna.Trial", n_actions: int, n_envs: 
     :return: Hyperparameters for RecurrentREINFORCE's constructor
     """
     hyperparams = sample_reinforce_params(trial, n_actions, n_envs, additional_args)
+    if "policy_kwargs" in _fixed_params:
+        return hyperparams
     lstm_params: dict[str, Any] = {"lstm_hidden_size": trial.suggest_categorical("lstm_hidden_size", LSTM_HIDDEN_SIZES)}
-    if hyperparams["baseline"] == "value":
+    if _fixed_params.get("baseline", hyperparams.get("baseline")) == "value":
         lstm_params["critic_lstm"] = trial.suggest_categorical("critic_lstm", list(CRITIC_LSTMS))
     lstm_kwargs = convert_reinforce_lstm_params(lstm_params)["policy_kwargs"]
     hyperparams["policy_kwargs"] = {**hyperparams.get("policy_kwargs", {}), **lstm_kwargs}
