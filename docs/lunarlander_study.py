@@ -1,0 +1,118 @@
+"""
+Screen REINFORCE entries for LunarLander-v3 with our own tuner: the RL Zoo's Optuna search through our CLI, with
+workers sharing one study in a journal file (``--storage docs/lunarlander_study/study.log``).
+
+Each worker runs::
+
+    python -m sb3_reinforce.zoo train --algo reinforce --env LunarLander-v3 -n 500000 -optimize \\
+        --storage docs/lunarlander_study/study.log --study-name reinforce-lunarlander --max-total-trials 20 \\
+        --sampler tpe --n-startup-trials 8 --pruner median --n-evaluations 10 --eval-episodes 10 \\
+        --seed SEED --num-threads 1 --no-optim-plots -f /tmp/lunarlander_study \\
+        -params n_envs:1 n_steps:1 baseline:"'value'" gamma:0.999
+
+``-params`` holds the shipped entry's structure fixed (1 env, an update per episode, the value baseline, gamma
+0.999: ``docs/benchmark.md``'s findings), so the search covers the rest of the sampler's space: the learning rate,
+the entropy bonus, the networks and their activation, ``normalize_advantage``, ``max_grad_norm`` and the value
+baseline's learning rate. A trial's score is its last evaluation (10 deterministic episodes), at 500k steps unless
+the median pruner stops it earlier.
+
+    python docs/lunarlander_study.py worker --seed 1 &    # one worker per core
+    python docs/lunarlander_study.py worker --seed 2 &
+    python docs/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
+
+The journal file is kept in the repository, so that ``report`` can be rerun, and the study resumed (a worker
+started again adds trials up to ``--max-total-trials``).
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+STUDY_DIR = DOCS / "lunarlander_study"
+STORAGE = STUDY_DIR / "study.log"
+STUDY_NAME = "reinforce-lunarlander"
+BUDGET = 500_000
+MAX_TRIALS = 20
+FIXED = ["n_envs:1", "n_steps:1", "baseline:'value'", "gamma:0.999"]
+
+
+def worker_command(seed: int, log_folder: str) -> list[str]:
+    """The zoo command one worker runs."""
+    return [
+        sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", "reinforce", "--env", "LunarLander-v3",
+        "-n", str(BUDGET), "-optimize", "--storage", str(STORAGE), "--study-name", STUDY_NAME,
+        "--max-total-trials", str(MAX_TRIALS), "--sampler", "tpe", "--n-startup-trials", "8", "--pruner", "median",
+        "--n-evaluations", "10", "--eval-episodes", "10", "--seed", str(seed), "--num-threads", "1",
+        "--no-optim-plots", "-f", log_folder, "-params", *FIXED,
+    ]  # fmt: skip
+
+
+def worker(args: argparse.Namespace) -> None:
+    STUDY_DIR.mkdir(exist_ok=True)
+    subprocess.run(worker_command(args.seed, args.log_folder), check=True)
+
+
+def report(args: argparse.Namespace) -> None:
+    """Write every trial of the study (state, score, last evaluation step, sampled values) to a markdown table."""
+    import optuna
+
+    from sb3_reinforce.zoo.storage import _journal
+
+    study = optuna.load_study(study_name=STUDY_NAME, storage=_journal(str(STORAGE)))
+    trials = sorted(study.trials, key=lambda trial: -(trial.value if trial.value is not None else float("-inf")))
+    lines = [
+        "# LunarLander-v3: the screening study",
+        "",
+        "Written by `python docs/lunarlander_study.py report` from the journal file `docs/lunarlander_study/study.log`; "
+        "the workers' command is in that script's docstring. Fixed in every trial (`-params`): "
+        + ", ".join(f"`{item}`" for item in FIXED)
+        + f". Budget {BUDGET:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes).",
+        "",
+        "| trial | state | score | evaluations | learning_rate | ent_coef | net_arch | activation | normalize_advantage "
+        "| max_grad_norm | vf_learning_rate |",
+        "|---" * 11 + "|",
+    ]
+    for trial in trials:
+        params = trial.params
+        score = f"{trial.value:.1f}" if trial.value is not None else "-"
+        last = max(trial.intermediate_values, default=None)
+        reported = f"{len(trial.intermediate_values)}" + (
+            f" (last {trial.intermediate_values[last]:.1f})" if last is not None else ""
+        )
+        cells = [
+            str(trial.number),
+            trial.state.name,
+            score,
+            reported,
+            f"{params['learning_rate']:.2e}" if "learning_rate" in params else "-",
+            f"{params['ent_coef']:.2e}" if "ent_coef" in params else "-",
+            str(params.get("net_arch", "-")),
+            str(params.get("activation_fn", "-")),
+            str(params.get("normalize_advantage", "-")),
+            f"{params['max_grad_norm']:.2f}" if "max_grad_norm" in params else "-",
+            f"{params['vf_learning_rate']:.2e}" if "vf_learning_rate" in params else "-",
+        ]
+        lines += ["| " + " | ".join(cells) + " |"]
+    complete = [trial for trial in trials if trial.value is not None]
+    if complete:
+        best = complete[0]
+        lines += ["", f"Best: trial {best.number}, score {best.value:.1f}: `{best.params}`."]
+    (STUDY_DIR.parent / "lunarlander_study.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    worker_parser = commands.add_parser("worker", help="run one worker of the study")
+    worker_parser.add_argument("--seed", type=int, required=True, help="the worker's seed (each worker its own)")
+    worker_parser.add_argument("--log-folder", default="/tmp/lunarlander_study", help="the zoo's -f")
+    commands.add_parser("report", help="write docs/lunarlander_study.md from the study")
+    args = parser.parse_args()
+    worker(args) if args.command == "worker" else report(args)
+
+
+if __name__ == "__main__":
+    main()
