@@ -1,0 +1,79 @@
+"""
+Quick probe of a RecurrentREINFORCE setting from Python, faster than the benchmark's protocol: one seed, 10
+deterministic evaluation episodes every 10,000 steps (the benchmark: every 5,000, through the zoo's CLI). Prints
+the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists the settings probed this way for
+``CartPoleNoVel-v1`` before its entry was picked.
+
+    python docs/probe_recurrent.py 0 '{"normalize": true, "n_steps": 16, "learning_rate": "lin_5e-3",
+        "baseline": "value", "normalize_advantage": "returns", "max_grad_norm": 0.5,
+        "policy_kwargs": {"lstm_hidden_size": 64, "ortho_init": false, "activation_fn": "ReLU",
+                          "net_arch": {"pi": [64], "vf": [64]}}}'
+
+The JSON holds RecurrentREINFORCE's keyword arguments, and ``env`` (default CartPoleNoVel-v1), ``n_envs`` (8),
+``normalize`` (VecNormalize on the observations only), ``learning_rate`` as a number or ``lin_<x>``, and
+``activation_fn`` by its name in ``torch.nn``.
+"""
+
+import json
+import sys
+import time
+
+import rl_zoo3.import_envs  # noqa: F401  (registers the velocity-masked envs)
+import torch as th
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.utils import LinearSchedule
+from stable_baselines3.common.vec_env import VecNormalize
+
+from sb3_reinforce import RecurrentREINFORCE
+
+EVAL_EVERY = 10_000
+
+
+class PeriodicEvaluation(BaseCallback):
+    """Evaluate on 10 deterministic episodes every ``EVAL_EVERY`` steps, the training statistics synced."""
+
+    def __init__(self, eval_env, train_env):
+        super().__init__()
+        self.eval_env, self.train_env = eval_env, train_env
+        self.next_evaluation = EVAL_EVERY
+        self.evaluations: list[float] = []
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self.next_evaluation:
+            self.next_evaluation += EVAL_EVERY
+            if isinstance(self.train_env, VecNormalize):
+                self.eval_env.obs_rms = self.train_env.obs_rms
+            mean_return, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=10)
+            self.evaluations.append(round(float(mean_return)))
+        return True
+
+
+def main() -> None:
+    th.set_num_threads(1)
+    seed, kwargs = int(sys.argv[1]), json.loads(sys.argv[2])
+    budget = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+    env_id, n_envs = kwargs.pop("env", "CartPoleNoVel-v1"), kwargs.pop("n_envs", 8)
+    learning_rate = kwargs.pop("learning_rate", 3e-3)
+    if isinstance(learning_rate, str) and learning_rate.startswith("lin_"):
+        learning_rate = LinearSchedule(float(learning_rate[4:]), 0.0, 1.0)
+    policy_kwargs = kwargs.pop("policy_kwargs", {})
+    if "activation_fn" in policy_kwargs:
+        policy_kwargs["activation_fn"] = getattr(th.nn, policy_kwargs["activation_fn"])
+    env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
+    eval_env = make_vec_env(env_id, n_envs=1, seed=seed + 1000)
+    if kwargs.pop("normalize", False):
+        env = VecNormalize(env, norm_reward=False)
+        eval_env = VecNormalize(eval_env, norm_reward=False, training=False)
+    model = RecurrentREINFORCE(
+        "MlpLstmPolicy", env, learning_rate=learning_rate, policy_kwargs=policy_kwargs, seed=seed, **kwargs
+    )
+    callback = PeriodicEvaluation(eval_env, env)
+    start = time.time()
+    model.learn(budget, callback=callback)
+    print(seed, json.dumps(callback.evaluations), f"{time.time() - start:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
