@@ -10,8 +10,9 @@ the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists t
                           "net_arch": {"pi": [64], "vf": [64]}}}'
 
 The JSON holds RecurrentREINFORCE's keyword arguments, and ``env`` (default CartPoleNoVel-v1), ``n_envs`` (8),
-``normalize`` (VecNormalize on the observations only), ``learning_rate`` as a number or ``lin_<x>``, and
-``activation_fn`` by its name in ``torch.nn``.
+``normalize`` (VecNormalize on the observations only), ``freeze_normalization_after`` (steps after which its
+statistics stop changing: ``sb3_reinforce.callbacks.FreezeVecNormalizeCallback``), ``learning_rate`` as a number or
+``lin_<x>``, and ``activation_fn`` by its name in ``torch.nn``.
 """
 
 import json
@@ -27,6 +28,7 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import VecNormalize
 
 from sb3_reinforce import RecurrentREINFORCE
+from sb3_reinforce.callbacks import FreezeVecNormalizeCallback
 
 EVAL_EVERY = 10_000
 
@@ -66,12 +68,16 @@ def main() -> None:
     if kwargs.pop("normalize", False):
         env = VecNormalize(env, norm_reward=False)
         eval_env = VecNormalize(eval_env, norm_reward=False, training=False)
+    callbacks: list[BaseCallback] = []
+    if "freeze_normalization_after" in kwargs:
+        callbacks.append(FreezeVecNormalizeCallback(kwargs.pop("freeze_normalization_after")))
     model = RecurrentREINFORCE(
         "MlpLstmPolicy", env, learning_rate=learning_rate, policy_kwargs=policy_kwargs, seed=seed, **kwargs
     )
     callback = PeriodicEvaluation(eval_env, env)
     start = time.time()
-    model.learn(budget, callback=callback)
+    # The evaluation last, so that it sees the statistics frozen on the step they freeze
+    model.learn(budget, callback=[*callbacks, callback])
     print(seed, json.dumps(callback.evaluations), f"{time.time() - start:.0f}s", flush=True)
 
 

@@ -13,8 +13,10 @@ from stable_baselines3.common.callbacks import (
 )
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
+from stable_baselines3.common.vec_env import VecNormalize
 
 from sb3_reinforce import REINFORCE
+from sb3_reinforce.callbacks import FreezeVecNormalizeCallback
 
 
 class RecordParameters(BaseCallback):
@@ -123,3 +125,33 @@ def test_reset_num_timesteps():
     assert model.num_timesteps >= first + 300
     model.learn(300)
     assert model.num_timesteps < first + 300
+
+
+def test_freeze_vec_normalize_callback(capsys):
+    """The statistics change until after_timesteps, then stay as they were at that step; without it they keep changing."""
+    env = VecNormalize(make_vec_env("CartPole-v1", n_envs=2, seed=0), norm_reward=False)
+    model = REINFORCE("MlpPolicy", env, n_steps=16, seed=0)
+    model.learn(600, callback=FreezeVecNormalizeCallback(after_timesteps=300, verbose=1))
+    frozen_at = int(capsys.readouterr().out.split("VecNormalize statistics frozen at ")[1].split()[0])
+    # The first step at or past 300 (2 envs: 300 itself)
+    assert frozen_at == 300 and not env.training
+    count, mean = env.obs_rms.count, env.obs_rms.mean.copy()
+    assert count > 300  # every step and reset observation up to the freeze
+    model.learn(300, reset_num_timesteps=False, callback=FreezeVecNormalizeCallback(after_timesteps=300))
+    assert env.obs_rms.count == count and np.array_equal(env.obs_rms.mean, mean)
+    # Without the callback, the same training keeps updating them
+    control = VecNormalize(make_vec_env("CartPole-v1", n_envs=2, seed=0), norm_reward=False)
+    REINFORCE("MlpPolicy", control, n_steps=16, seed=0).learn(600)
+    assert control.training and control.obs_rms.count > count
+
+
+@pytest.mark.parametrize("after_timesteps", [-1, 1.5, True, None])
+def test_freeze_vec_normalize_callback_refuses_a_bad_step(after_timesteps):
+    with pytest.raises(ValueError, match="after_timesteps must be an integer >= 0"):
+        FreezeVecNormalizeCallback(after_timesteps=after_timesteps)
+
+
+def test_freeze_vec_normalize_callback_needs_vec_normalize():
+    model = REINFORCE("MlpPolicy", "CartPole-v1", n_steps=16, seed=0)
+    with pytest.raises(ValueError, match="needs a training env wrapped in VecNormalize"):
+        model.learn(100, callback=FreezeVecNormalizeCallback(after_timesteps=50))

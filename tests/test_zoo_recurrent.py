@@ -11,6 +11,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
+from torch import nn
 
 rl_zoo3 = pytest.importorskip("rl_zoo3")
 
@@ -21,6 +22,7 @@ from rl_zoo3.exp_manager import ExperimentManager  # noqa: E402
 from rl_zoo3.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER  # noqa: E402
 
 from sb3_reinforce import RecurrentREINFORCE  # noqa: E402
+from sb3_reinforce.callbacks import FreezeVecNormalizeCallback  # noqa: E402
 from sb3_reinforce.zoo import RECURRENT_ALGO_NAME, default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import SET_BY_ZOO, ZOO_KEYS, constructor_keys  # noqa: E402
@@ -173,8 +175,11 @@ def test_every_shipped_entry_builds_a_model(entry, tmp_path, monkeypatch):
     for key in ("n_steps", "gamma", "baseline", "normalize_advantage", "use_sde"):
         if key in entry_hyperparams:
             assert getattr(model, key) == entry_hyperparams[key], key
-    policy_kwargs = eval(entry_hyperparams.get("policy_kwargs", "dict()"))
+    policy_kwargs = eval(entry_hyperparams.get("policy_kwargs", "dict()"), {"nn": nn})  # as the zoo evaluates it
     assert model.policy.lstm_actor.hidden_size == policy_kwargs.get("lstm_hidden_size", 256)
+    # The entry's callbacks are built by the zoo: CartPoleNoVel-v1 freezes its VecNormalize statistics at 50k steps
+    freezes = [callback for callback in manager.callbacks if isinstance(callback, FreezeVecNormalizeCallback)]
+    assert [callback.after_timesteps for callback in freezes] == ([50_000] if entry == "CartPoleNoVel-v1" else [])
     model.env.close()
 
 
