@@ -55,7 +55,8 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
     Read the few ``rl_zoo3.train`` flags that choose the config entry, leaving the rest to the zoo's parser.
 
     :param args: The train script's arguments
-    :return: algo, env, conf_file, hyperparams (the ``-params`` items, as typed) and gym_packages
+    :return: algo, env, conf_file, hyperparams (the ``-params`` items, as typed), gym_packages and
+        optimize_hyperparameters
     """
     parser = argparse.ArgumentParser(add_help=False)
     # Same names, aliases and defaults as in rl_zoo3/train.py
@@ -65,6 +66,7 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
     # Kept as typed: parse_params evaluates them as the zoo's StoreDict does, and reports what does not evaluate
     parser.add_argument("-params", "--hyperparams", nargs="+")
     parser.add_argument("--gym-packages", nargs="+", default=[])
+    parser.add_argument("-optimize", "--optimize-hyperparameters", action="store_true", default=False)
     peeked, _ = parser.parse_known_args(args)
     return peeked
 
@@ -132,13 +134,7 @@ def hold_params_fixed(args: list[str]) -> contextlib.AbstractContextManager:
     :return: The context to run the zoo in (a null one without ``-optimize`` or ``-params``)
     """
     peeked = _peek_train_args(args)
-    optimize = argparse.ArgumentParser(add_help=False)
-    optimize.add_argument("-optimize", "--optimize-hyperparameters", action="store_true")
-    if (
-        peeked.algo not in ZOO_ALGOS
-        or not peeked.hyperparams
-        or not optimize.parse_known_args(args)[0].optimize_hyperparameters
-    ):
+    if peeked.algo not in ZOO_ALGOS or not peeked.hyperparams or not peeked.optimize_hyperparameters:
         return contextlib.nullcontext()
     fixed, _ = parse_params(peeked.hyperparams)
     print(f"Not sampled, set by -params in every trial: {', '.join(sorted(fixed))}")
