@@ -499,6 +499,33 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
     return [*lines, ""]
 
 
+def mujoco_side_by_side(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
+    """REINFORCE's final evaluations beside the zoo's A2C and PPO on the MuJoCo envs, with the difference of the means."""
+    lines = ["## REINFORCE against the zoo's A2C and PPO (MuJoCo)", ""]
+    lines += [
+        "The final evaluation at 1M steps of each seed, run through the same command line (the zoo's own A2C and PPO "
+        "entries, `ZOO_ALIASES` for the env ids it lacks): each seed's, then their mean in brackets. Difference: "
+        "REINFORCE's mean minus the other's.",
+        "",
+        "| env | REINFORCE | A2C | PPO | REINFORCE - A2C | REINFORCE - PPO |",
+        "|---|---|---|---|---|---|",
+    ]
+    for env_id in TIANSHOU_3M:
+        finals = {algo: [float(returns[-1]) for _, returns in curves[env_id][algo].values()] for algo in FEEDFORWARD_ALGOS}
+        cells = [env_id]
+        for algo in FEEDFORWARD_ALGOS:
+            each = ", ".join(f"{final:.0f}" for final in finals[algo])
+            cells.append(f"{each} ({np.mean(finals[algo]):.0f})" if finals[algo] else "not run")
+        for algo in ("a2c", "ppo"):
+            if finals["reinforce"] and finals[algo]:
+                difference = np.mean(finals["reinforce"]) - np.mean(finals[algo])
+                cells.append(f"{difference:+.0f} ({len(finals['reinforce'])} vs {len(finals[algo])} seeds)")
+            else:
+                cells.append("-")
+        lines += ["| " + " | ".join(cells) + " |"]
+    return [*lines, ""]
+
+
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
     lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO, RecurrentREINFORCE vs RecurrentPPO", ""]
@@ -529,6 +556,7 @@ def report(args: argparse.Namespace) -> None:
             "",
         ]
         update_readme(table, marker)
+    lines += mujoco_side_by_side(curves)
     lines += tianshou_table(curves)
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
