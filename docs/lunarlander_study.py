@@ -18,7 +18,11 @@ the median pruner stops it earlier.
 
     python docs/lunarlander_study.py worker --seed 1 &    # one worker per core
     python docs/lunarlander_study.py worker --seed 2 &
+    python docs/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
     python docs/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
+
+``enqueue`` puts the shipped entry and the earlier probe's change to it (``ent_coef`` 0.01, issue 19) into the study
+as trials to run next (Optuna's ``enqueue_trial``), so that they are scored by the same protocol as the sampled ones.
 
 The journal file is kept in the repository, so that ``report`` can be rerun, and the study resumed (a worker
 started again adds trials up to ``--max-total-trials``).
@@ -36,6 +40,19 @@ STUDY_NAME = "reinforce-lunarlander"
 BUDGET = 500_000
 MAX_TRIALS = 20
 FIXED = ["n_envs:1", "n_steps:1", "baseline:'value'", "gamma:0.999"]
+# The shipped entry (zoo_configs/reinforce.yml, LunarLander-v3) in the sampler's terms: lr 1e-3, SB3's default
+# 64x64 tanh networks, SB3's batch standardisation, REINFORCE's default clipping and critic learning rate, no
+# entropy bonus (the sampler's lowest, 1e-8); then the same with the probe's ent_coef 0.01
+SHIPPED = {
+    "learning_rate": 1e-3,
+    "net_arch": "small",
+    "activation_fn": "tanh",
+    "normalize_advantage": True,
+    "ent_coef": 1e-8,
+    "max_grad_norm": 0.5,
+    "vf_learning_rate": 1e-3,
+}
+ENQUEUED = [SHIPPED, {**SHIPPED, "ent_coef": 0.01}]
 
 
 def worker_command(seed: int, log_folder: str) -> list[str]:
@@ -52,6 +69,19 @@ def worker_command(seed: int, log_folder: str) -> list[str]:
 def worker(args: argparse.Namespace) -> None:
     STUDY_DIR.mkdir(exist_ok=True)
     subprocess.run(worker_command(args.seed, args.log_folder), check=True)
+
+
+def enqueue(args: argparse.Namespace) -> None:
+    """Put ``ENQUEUED`` into the study, to be run by the next free workers."""
+    import optuna
+
+    from sb3_reinforce.zoo.storage import ZOO_DIRECTION, _journal
+
+    study = optuna.create_study(
+        study_name=STUDY_NAME, storage=_journal(str(STORAGE)), load_if_exists=True, direction=ZOO_DIRECTION
+    )
+    for params in ENQUEUED:
+        study.enqueue_trial(params, skip_if_exists=True)
 
 
 def report(args: argparse.Namespace) -> None:
@@ -109,9 +139,10 @@ def main() -> None:
     worker_parser = commands.add_parser("worker", help="run one worker of the study")
     worker_parser.add_argument("--seed", type=int, required=True, help="the worker's seed (each worker its own)")
     worker_parser.add_argument("--log-folder", default="/tmp/lunarlander_study", help="the zoo's -f")
+    commands.add_parser("enqueue", help="add the hand-made candidates to the study")
     commands.add_parser("report", help="write docs/lunarlander_study.md from the study")
     args = parser.parse_args()
-    worker(args) if args.command == "worker" else report(args)
+    {"worker": worker, "enqueue": enqueue, "report": report}[args.command](args)
 
 
 if __name__ == "__main__":
