@@ -21,8 +21,10 @@ the median pruner stops it earlier.
     python docs/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
     python docs/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
 
-``enqueue`` puts the shipped entry and the earlier probe's change to it (``ent_coef`` 0.01, issue 19) into the study
-as trials to run next (Optuna's ``enqueue_trial``), so that they are scored by the same protocol as the sampled ones.
+``enqueue`` puts the shipped entry, the earlier probe's change to it (``ent_coef`` 0.01, issue 19) and variants of that
+change (``ENQUEUED``) into the study as trials to run next (Optuna's ``enqueue_trial``), so that they are scored by the
+same protocol as the sampled ones. The workers stop at ``--max-total-trials``; a worker started again with a higher
+one (``--max-trials``) runs what is still waiting.
 
 The journal file is kept in the repository, so that ``report`` can be rerun, and the study resumed (a worker
 started again adds trials up to ``--max-total-trials``).
@@ -53,14 +55,23 @@ SHIPPED = {
     "vf_learning_rate": 1e-3,
 }
 ENQUEUED = [SHIPPED, {**SHIPPED, "ent_coef": 0.01}]
+# Then, around the probe's change: other entropy coefficients, and ent_coef 0.01 with the returns scaling, a higher
+# learning rate, or wider networks (issue 19's "not measured" list)
+ENQUEUED += [
+    {**SHIPPED, "ent_coef": 0.003},
+    {**SHIPPED, "ent_coef": 0.03},
+    {**SHIPPED, "ent_coef": 0.01, "normalize_advantage": "returns"},
+    {**SHIPPED, "ent_coef": 0.01, "learning_rate": 2e-3},
+    {**SHIPPED, "ent_coef": 0.01, "net_arch": "medium"},
+]
 
 
-def worker_command(seed: int, log_folder: str) -> list[str]:
+def worker_command(seed: int, log_folder: str, max_trials: int = MAX_TRIALS) -> list[str]:
     """The zoo command one worker runs."""
     return [
         sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", "reinforce", "--env", "LunarLander-v3",
         "-n", str(BUDGET), "-optimize", "--storage", str(STORAGE), "--study-name", STUDY_NAME,
-        "--max-total-trials", str(MAX_TRIALS), "--sampler", "tpe", "--n-startup-trials", "8", "--pruner", "median",
+        "--max-total-trials", str(max_trials), "--sampler", "tpe", "--n-startup-trials", "8", "--pruner", "median",
         "--n-evaluations", "10", "--eval-episodes", "10", "--seed", str(seed), "--num-threads", "1",
         "--no-optim-plots", "-f", log_folder, "-params", *FIXED,
     ]  # fmt: skip
@@ -68,7 +79,7 @@ def worker_command(seed: int, log_folder: str) -> list[str]:
 
 def worker(args: argparse.Namespace) -> None:
     STUDY_DIR.mkdir(exist_ok=True)
-    subprocess.run(worker_command(args.seed, args.log_folder), check=True)
+    subprocess.run(worker_command(args.seed, args.log_folder, args.max_trials), check=True)
 
 
 def enqueue(args: argparse.Namespace) -> None:
@@ -139,6 +150,7 @@ def main() -> None:
     worker_parser = commands.add_parser("worker", help="run one worker of the study")
     worker_parser.add_argument("--seed", type=int, required=True, help="the worker's seed (each worker its own)")
     worker_parser.add_argument("--log-folder", default="/tmp/lunarlander_study", help="the zoo's -f")
+    worker_parser.add_argument("--max-trials", type=int, default=MAX_TRIALS, help="the zoo's --max-total-trials")
     commands.add_parser("enqueue", help="add the hand-made candidates to the study")
     commands.add_parser("report", help="write docs/lunarlander_study.md from the study")
     args = parser.parse_args()
