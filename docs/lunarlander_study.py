@@ -109,7 +109,9 @@ def report(args: argparse.Namespace) -> None:
         "Written by `python docs/lunarlander_study.py report` from the journal file `docs/lunarlander_study/study.log`; "
         "the workers' command is in that script's docstring. Fixed in every trial (`-params`): "
         + ", ".join(f"`{item}`" for item in FIXED)
-        + f". Budget {BUDGET:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes).",
+        + f". Budget {BUDGET:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes). "
+        "FAIL: the worker was stopped during the trial (a machine restart), not a failure of the entry; WAITING: "
+        "enqueued, not run.",
         "",
         "| trial | state | score | evaluations | learning_rate | ent_coef | net_arch | activation | normalize_advantage "
         "| max_grad_norm | vf_learning_rate |",
