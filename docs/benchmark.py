@@ -547,7 +547,50 @@ def mujoco_side_by_side(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, 
             else:
                 cells.append("-")
         lines += ["| " + " | ".join(cells) + " |"]
-    return [*lines, ""]
+    return [*lines, "", *wins_and_losses(curves), ""]
+
+
+def wins_and_losses(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
+    """
+    Where REINFORCE's mean final evaluation is above or below A2C's and PPO's on the MuJoCo envs, and, where the means
+    are equal (every seed at the env's ceiling), which reaches the threshold first (median first evaluation at or
+    above it).
+    """
+    lines = []
+    for other in ("a2c", "ppo"):
+        wins, losses, ties, missing = [], [], [], []
+        for env_id in TIANSHOU_3M:
+            ours, theirs = curves[env_id]["reinforce"], curves[env_id][other]
+            if not ours or not theirs:
+                missing.append(env_id)
+                continue
+            mean_ours = np.mean([returns[-1] for _, returns in ours.values()])
+            mean_theirs = np.mean([returns[-1] for _, returns in theirs.values()])
+            seeds = f"{len(ours)} vs {len(theirs)} seeds"
+            if np.isclose(mean_ours, mean_theirs, rtol=1e-3):
+                threshold = ENVS[env_id][1]
+                hit_ours = summarise(ours, threshold)["median_hit"]
+                hit_theirs = summarise(theirs, threshold)["median_hit"]
+                ties.append(
+                    f"{env_id} (both {mean_ours:.0f}; first at or above {threshold:g} at {hit_ours / 1000:.1f}k "
+                    f"steps against {hit_theirs / 1000:.1f}k, {seeds})"
+                )
+            else:
+                (wins if mean_ours > mean_theirs else losses).append(
+                    f"{env_id} ({mean_ours:.0f} against {mean_theirs:.0f}, {seeds})"
+                )
+        sentence = f"Against {NAMES[other]}, REINFORCE's mean final evaluation is higher on " + ("; ".join(wins) or "no env")
+        sentence += ", lower on " + ("; ".join(losses) or "no env")
+        if ties:
+            sentence += ", equal on " + "; ".join(ties)
+        if missing:
+            sentence += f"; {NAMES[other]} not run on " + ", ".join(missing)
+        lines += [sentence + ".", ""]
+    lines += [
+        "Read these as indications: the seed counts are in brackets, and a MuJoCo evaluation can swing by hundreds "
+        "between neighbouring points (see Hopper's findings), so one final evaluation per seed is a noisy figure."
+    ]
+    return lines
 
 
 def report(args: argparse.Namespace) -> None:
