@@ -220,6 +220,13 @@ FINDINGS = {
     "(1059.7) on >= 3 seeds; the Tianshou table above counts the seeds. The entry is InvertedPendulum's (value "
     "baseline, VecNormalize, log_std_init -1, 64x64) with 4 envs and lin_1e-3, the first one tried. About 9,350 "
     "is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
+    "MountainCarContinuousNoVel-v0": "Issue 17 asks for a report. The entry is an untuned starting point: "
+    "reinforce.yml's MountainCarContinuous-v0 entry (VecNormalize, the value baseline, gSDE) with an LSTM of 64, 8 "
+    "envs, n_steps 16, lr 3e-3. All 3 seeds reach 90 (first at 160k, 125k and 160k steps; best 93.4, 92.6, 93.3) "
+    "and hold it for 45k to 85k steps, then fall back to about -99 (an episode of 999 steps spending the "
+    "action cost without reaching the flag) by 205k to 250k: finals 75.4, -99.8, -99.9. The same shape as "
+    "CartPoleNoVel-v1's seed 3 before its VecNormalize statistics were frozen; whether freezing them (or a "
+    "decaying learning rate) holds the solution here was not measured. Each run took 737 to 883 s.",
     "CueRecall-v0": "Goal (issue 17): solve the memory task (a cue, 5 blank steps, then the question; 7-step "
     "episodes), with a gap longer than RecurrentPPO's `n_steps`: met, 1.0 at the final evaluation on 5/5 seeds, first "
     "reached at 5k to 15k steps (median 10k), and no evaluation below 1.0 after that. The entry: 8 envs, n_steps 4 "
