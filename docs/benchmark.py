@@ -227,6 +227,13 @@ FINDINGS = {
     "action cost without reaching the flag) by 205k to 250k: finals 75.4, -99.8, -99.9. The same shape as "
     "CartPoleNoVel-v1's seed 3 before its VecNormalize statistics were frozen; whether freezing them (or a "
     "decaying learning rate) holds the solution here was not measured. Each run took 737 to 883 s.",
+    "LunarLanderNoVel-v3": "Issue 17 asks for a report. The entry is an untuned starting point (8 envs, n_steps "
+    "16, lr 3e-3, gamma 0.999, the value baseline, LSTM 64) and it does not learn the task in 1M steps: one seed, "
+    "evaluations between -1180 and -65 (the best at 890k), final -349.7, in 2,487 s. RecurrentPPO was not run: the "
+    "zoo's ppo_lstm entry for it (LunarLanderNoVel-v2, aliased) trains 5M steps with 32 envs, 512 steps each, and "
+    "the zoo's MountainCarContinuousNoVel-v0 entry, started for comparison, had made 30k of its 300k steps after 10 "
+    "minutes here, so it was stopped. Where to start tuning: the LunarLander-v3 entry's recipe (1 env, an update "
+    "per episode, ent_coef 0.01), since with 8 envs each update waits for 8 whole episodes of up to 1000 steps.",
     "CueRecall-v0": "Goal (issue 17): solve the memory task (a cue, 5 blank steps, then the question; 7-step "
     "episodes), with a gap longer than RecurrentPPO's `n_steps`: met, 1.0 at the final evaluation on 5/5 seeds, first "
     "reached at 5k to 15k steps (median 10k), and no evaluation below 1.0 after that. The entry: 8 envs, n_steps 4 "
