@@ -65,6 +65,7 @@ def rollouts(model: REINFORCE, episodes: int, deterministic: bool, seed: int) ->
 
 
 def final_model(folder: Path) -> Path | None:
+    """The run's final model: the zoo's ``LunarLander-v3.zip``, or ``final.zip`` where it was copied under that name."""
     for name in ("LunarLander-v3.zip", "final.zip"):
         if (folder / name).exists():
             return folder / name
