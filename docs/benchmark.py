@@ -595,16 +595,15 @@ def wins_and_losses(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.n
             if not ours or not theirs:
                 missing.append(env_id)
                 continue
-            mean_ours = np.mean([returns[-1] for _, returns in ours.values()])
-            mean_theirs = np.mean([returns[-1] for _, returns in theirs.values()])
+            threshold = ENVS[env_id][1]
+            summary_ours, summary_theirs = summarise(ours, threshold), summarise(theirs, threshold)
+            mean_ours, mean_theirs = summary_ours["final"][0], summary_theirs["final"][0]
             seeds = f"{len(ours)} vs {len(theirs)} seeds"
             if np.isclose(mean_ours, mean_theirs, rtol=1e-3):
-                threshold = ENVS[env_id][1]
-                hit_ours = summarise(ours, threshold)["median_hit"]
-                hit_theirs = summarise(theirs, threshold)["median_hit"]
                 ties.append(
-                    f"{env_id} (both {mean_ours:.0f}; first at or above {threshold:g} at {hit_ours / 1000:.1f}k "
-                    f"steps against {hit_theirs / 1000:.1f}k, {seeds})"
+                    f"{env_id} (both {mean_ours:.0f}; first at or above {threshold:g} at "
+                    f"{summary_ours['median_hit'] / 1000:.1f}k steps against {summary_theirs['median_hit'] / 1000:.1f}k, "
+                    f"{seeds})"
                 )
             else:
                 (wins if mean_ours > mean_theirs else losses).append(

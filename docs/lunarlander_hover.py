@@ -48,7 +48,11 @@ def training_stats(folder: Path, window: int) -> dict[str, float]:
 
 
 def rollouts(model: REINFORCE, episodes: int, deterministic: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Returns and lengths of ``episodes`` episodes on env seeds ``seed``, ``seed + 1``, ..."""
+    """
+    Returns and lengths of ``episodes`` episodes on env seeds ``seed``, ``seed + 1``, ... (SB3's ``evaluate_policy``
+    seeds its env once, and LunarLander's engines draw from the env's generator, so the two modes would then see
+    different landers after the first episode).
+    """
     env = gym.make("LunarLander-v3")
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
     for episode in range(episodes):
