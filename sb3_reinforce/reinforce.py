@@ -11,7 +11,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
-from stable_baselines3.common.utils import explained_variance, obs_as_tensor
+from stable_baselines3.common.utils import FloatSchedule, explained_variance, obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
 
@@ -42,7 +42,7 @@ def check_hyperparameters(
     learning_rate: float | Schedule,
     n_steps: int,
     gamma: float,
-    ent_coef: float,
+    ent_coef: float | Schedule,
     vf_coef: float,
     max_grad_norm: float,
     baseline: str,
@@ -71,7 +71,8 @@ def check_hyperparameters(
         check_range("learning_rate", learning_rate, low=0.0, low_inclusive=False)
     check_range("n_steps", n_steps, low=1, integer=True)
     check_range("gamma", gamma, low=0.0, high=1.0)
-    check_range("ent_coef", ent_coef, low=0.0)
+    if not callable(ent_coef):
+        check_range("ent_coef", ent_coef, low=0.0)
     check_range("vf_coef", vf_coef, low=0.0)
     check_range("max_grad_norm", max_grad_norm, low=0.0, low_inclusive=False)
     check_range("max_rollout_steps", max_rollout_steps, low=n_steps, integer=True)
@@ -128,7 +129,9 @@ class REINFORCE(OnPolicyAlgorithm):
         ``learn(total_timesteps)`` stops after the rollout that reaches ``total_timesteps``, so it may run past it
         by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
-    :param ent_coef: Entropy coefficient for the loss calculation, >= 0
+    :param ent_coef: Entropy coefficient for the loss calculation, >= 0. It can be a function of the current
+        progress remaining (from 1 to 0), as ``learning_rate`` can: a decaying bonus explores early and lets the
+        policy settle late (the RL Zoo entries write ``lin_0.02``)
     :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
         The critic has its own optimiser, so with Adam this matters only against ``vf_max_grad_norm``
     :param max_grad_norm: The maximum value for the policy's gradient clipping, > 0 (``float("inf")`` disables
@@ -218,7 +221,7 @@ class REINFORCE(OnPolicyAlgorithm):
         learning_rate: float | Schedule = 3e-3,
         n_steps: int = 16,
         gamma: float = 0.99,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         vf_coef: float = 0.5,
         max_grad_norm: float = 0.5,
         baseline: str = "none",
@@ -279,7 +282,8 @@ class REINFORCE(OnPolicyAlgorithm):
             n_steps=n_steps,
             gamma=gamma,
             gae_lambda=1.0,
-            ent_coef=ent_coef,
+            # SB3 types it a float and only stores it; a schedule is read through ent_coef_schedule (_setup_model)
+            ent_coef=ent_coef,  # type: ignore[arg-type]
             vf_coef=vf_coef,
             max_grad_norm=max_grad_norm,
             use_sde=use_sde,
@@ -317,7 +321,23 @@ class REINFORCE(OnPolicyAlgorithm):
         self._check_policy_class()
         self._setup_rollout_buffer_class()
         super()._setup_model()
+        self.ent_coef_schedule = FloatSchedule(self.ent_coef)
         self._setup_baseline()
+
+    def current_ent_coef(self) -> float:
+        """
+        The entropy coefficient at the current progress remaining: ``ent_coef`` itself, or its schedule's value.
+
+        :return: The coefficient, >= 0
+        :raises ValueError: If a schedule returns a negative or non-finite value
+        """
+        ent_coef = float(self.ent_coef_schedule(self._current_progress_remaining))
+        if not (np.isfinite(ent_coef) and ent_coef >= 0.0):
+            raise ValueError(
+                f"ent_coef must be >= 0, got ent_coef={ent_coef} from its schedule at progress remaining "
+                f"{self._current_progress_remaining}"
+            )
+        return ent_coef
 
     def _check_policy_class(self) -> None:
         """
@@ -744,7 +764,7 @@ class REINFORCE(OnPolicyAlgorithm):
         # REINFORCE: -(1/C) sum_t psi_t log pi(a_t|s_t), with the constant C = n_steps * n_envs
         loss_scale = 1.0 / (self.n_steps * self.n_envs)
         weighted_log_prob = advantages * log_prob
-        loss = -(weighted_log_prob.sum() + self.ent_coef * entropy.sum()) * loss_scale
+        loss = -(weighted_log_prob.sum() + self.current_ent_coef() * entropy.sum()) * loss_scale
 
         logs["loss"] = loss.item()
         logs["policy_loss"] = -weighted_log_prob.mean().item()
@@ -810,6 +830,8 @@ class REINFORCE(OnPolicyAlgorithm):
             self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
             for key, value in logs.items():
                 self.logger.record(f"train/{key}", value)
+            if callable(self.ent_coef):
+                self.logger.record("train/ent_coef", self.current_ent_coef())
             if hasattr(self.policy, "log_std"):
                 self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
 

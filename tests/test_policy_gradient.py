@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch as th
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 from torch.nn import functional as F
 
@@ -53,6 +54,39 @@ def test_gaussian_loss_is_return_weighted_log_density():
     log_density = -((data.actions - mean) ** 2 / (2 * th.exp(2 * log_std)) + log_std + 0.5 * np.log(2 * np.pi)).sum(-1)
     expected = -(data.returns * log_density).sum() / (model.n_steps * model.n_envs)
     th.testing.assert_close(loss, expected)
+
+
+def test_ent_coef_schedule_weighs_the_entropy_by_its_value_at_the_current_progress():
+    constant, data = rollout_batch("CartPole-v1", ent_coef=0.3)
+    scheduled, _ = rollout_batch("CartPole-v1", ent_coef=lambda progress_remaining: 0.75 * progress_remaining)
+    scheduled.policy.load_state_dict(constant.policy.state_dict())
+    scheduled._current_progress_remaining = 0.4  # 0.75 * 0.4 = 0.3
+    th.testing.assert_close(scheduled.compute_loss(data)[0], constant.compute_loss(data)[0])
+    scheduled._current_progress_remaining = 1.0
+    assert scheduled.compute_loss(data)[0] < constant.compute_loss(data)[0]  # a larger bonus, a lower loss
+
+    # learn() moves the progress; each update logs the coefficient it used, the schedule's value there
+    logged = []
+
+    class RecordEntCoef(BaseCallback):
+        def _on_rollout_start(self) -> None:  # after the previous update, before the logger dumps its figures
+            if "train/ent_coef" in self.logger.name_to_value:
+                logged.append((self.model._current_progress_remaining, self.logger.name_to_value["train/ent_coef"]))
+
+        def _on_step(self) -> bool:
+            return True
+
+    scheduled.learn(600, callback=RecordEntCoef(), log_interval=1)
+    progress, values = np.array(logged).T
+    assert len(logged) >= 3 and np.all(np.diff(progress) < 0)
+    np.testing.assert_allclose(values, 0.75 * progress)
+
+
+def test_ent_coef_schedule_with_a_negative_value_is_refused():
+    model, data = rollout_batch("CartPole-v1", ent_coef=lambda progress_remaining: progress_remaining - 0.5)
+    model._current_progress_remaining = 0.25
+    with pytest.raises(ValueError, match=r"ent_coef must be >= 0, got ent_coef=-0.25 from its schedule"):
+        model.compute_loss(data)
 
 
 @pytest.mark.parametrize("use_gamma_t", [False, True])

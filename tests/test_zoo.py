@@ -119,6 +119,19 @@ def test_train_enjoy_round_trip_with_shipped_config(tmp_path, capsys):
     assert "Episode Reward" in out and "Mean reward" in out
 
 
+def test_ent_coef_schedule_in_an_entry(tmp_path):
+    """The zoo converts only its own keys to schedules; ``ent_coef: lin_0.02`` becomes one all the same."""
+    entry = {"n_timesteps": 200, "policy": "MlpPolicy", "n_envs": 2, "n_steps": 16, "ent_coef": "lin_0.02"}
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": entry})
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(tmp_path), "--conf-file", conf, *FAST])
+    model = REINFORCE.load(run_dir(tmp_path, "reinforce", "CartPole-v1") / "CartPole-v1.zip")
+    assert [model.ent_coef(p) for p in (1.0, 0.5, 0.0)] == pytest.approx([0.02, 0.01, 0.0])
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    # Restored after the run: the zoo's own algorithms see the zoo's conversion only
+    assert ExperimentManager._preprocess_schedules({"ent_coef": "lin_0.02"}) == {"ent_coef": "lin_0.02"}
+
+
 def test_python_conf_file_wins(tmp_path):
     conf = tmp_path / "my_hyperparams.py"
     conf.write_text(
@@ -344,6 +357,8 @@ def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args,
         # The zoo would wrap a negative learning rate in no schedule and a string in a broken one
         ({"learning_rate": -1e-3}, [], r"learning_rate must be in \(0.0, inf\], got learning_rate=-0.001"),
         ({"learning_rate": "lin_x"}, [], r"learning_rate='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
+        ({"ent_coef": "lin_x"}, [], r"ent_coef='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
+        ({"ent_coef": -0.01}, [], r"ent_coef must be in \[0.0, inf\], got ent_coef=-0.01"),
         ({"baseline": "none", "bootstrap_truncated": True}, [], r"bootstrap_truncated=True needs baseline='value'"),
     ],
 )

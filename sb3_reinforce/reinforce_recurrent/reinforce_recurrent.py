@@ -69,7 +69,8 @@ class RecurrentREINFORCE(REINFORCE):
         ``learn(total_timesteps)`` stops after the rollout that reaches ``total_timesteps``, so it may run past it
         by up to ``n_envs * (n_steps - 1 + L) - 1`` steps (A2C and PPO: up to ``n_envs * n_steps - 1``)
     :param gamma: Discount factor, in [0, 1]
-    :param ent_coef: Entropy coefficient for the loss calculation, >= 0
+    :param ent_coef: Entropy coefficient for the loss calculation, >= 0. It can be a function of the current
+        progress remaining (from 1 to 0), as ``learning_rate`` can
     :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
         The critic has its own optimiser, so with Adam this matters only against ``vf_max_grad_norm``
     :param max_grad_norm: The maximum value for the policy's gradient clipping, > 0 (``float("inf")`` disables
@@ -148,7 +149,7 @@ class RecurrentREINFORCE(REINFORCE):
         learning_rate: float | Schedule = 3e-3,
         n_steps: int = 16,
         gamma: float = 0.99,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         vf_coef: float = 0.5,
         max_grad_norm: float = 0.5,
         baseline: str = "none",

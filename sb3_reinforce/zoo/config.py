@@ -4,9 +4,11 @@ the zoo reads ``-params``, and a check of an entry's keys and of the values of R
 """
 
 import argparse
+import contextlib
 import importlib
 import importlib.resources
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,9 @@ SET_BY_ZOO = {
 
 REQUIRED_KEYS = ("n_timesteps", "policy")
 
-# Keys whose string value the zoo turns into a schedule, "lin_<initial value>" (ExperimentManager._preprocess_schedules)
-SCHEDULE_KEYS = ("learning_rate",)
+# Keys whose string value becomes a schedule, "lin_<initial value>": the zoo converts learning_rate
+# (ExperimentManager._preprocess_schedules), ``ent_coef_schedules`` converts ent_coef
+SCHEDULE_KEYS = ("learning_rate", "ent_coef")
 # The hyperparameters that check_hyperparameters checks
 CHECKED_NAMES = tuple(inspect.signature(check_hyperparameters).parameters)
 
@@ -271,3 +274,31 @@ def check_hyperparams(
         problems.append(value_problem + "".join(f" ({hint})" for hint in hints))
     if problems:
         raise ZooConfigError(f"Invalid {name} hyperparameters in {where}: " + "; ".join(problems))
+
+
+@contextlib.contextmanager
+def ent_coef_schedules() -> Iterator[None]:
+    """
+    While the zoo runs in this process: an entry's ``ent_coef: lin_<initial value>`` becomes the zoo's linear
+    schedule, from that value at the start to 0 at the end, as ``learning_rate: lin_...`` does. The zoo converts only
+    its own keys (learning_rate, clip_range, clip_range_vf, delta_std) and would hand the string to the constructor.
+    A number is left a number.
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+    from rl_zoo3.utils import linear_schedule
+
+    original = ExperimentManager._preprocess_schedules
+
+    def preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
+        hyperparams = original(hyperparams)
+        if isinstance(hyperparams.get("ent_coef"), str):
+            _schedule, initial_value = hyperparams["ent_coef"].split("_")
+            hyperparams["ent_coef"] = linear_schedule(initial_value)
+        return hyperparams
+
+    # Patching a static method is what this context does (mypy forbids assigning to one); restored below
+    ExperimentManager._preprocess_schedules = staticmethod(preprocess_schedules)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ExperimentManager._preprocess_schedules = staticmethod(original)  # type: ignore[method-assign]  # as above
