@@ -25,6 +25,7 @@ import argparse
 import csv
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -351,7 +352,9 @@ def zoo_alias_entry(algo: str, env_id: str) -> dict | None:
         return yaml.safe_load(file)[ZOO_ALIASES[(algo, env_id)]]
 
 
-def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def train(
+    algo: str, env_id: str, seed: int, threads: int, entry: dict | None = None, keep_logs: Path | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """
     Train one agent with the zoo's CLI and the benchmark's protocol.
 
@@ -361,6 +364,8 @@ def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = 
     :param threads: Torch threads
     :param entry: A zoo entry to use instead of the default one (the shipped reinforce*.yml, or the zoo's own
         entry; ``ENTRIES`` or ``ZOO_ALIASES`` for ids the zoo lacks)
+    :param keep_logs: A folder to copy the zoo's log folder of the run to (final model, VecNormalize statistics,
+        evaluations, Monitor files), as ``KEEP/ENV/ALGO_seedN``; None: it goes with the temporary directory
     :return: The evaluation steps, the mean evaluation return and episode length at each, and the wall-clock time
         in seconds
     """
@@ -379,7 +384,10 @@ def train(algo: str, env_id: str, seed: int, threads: int, entry: dict | None = 
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         wall_clock = time.perf_counter() - start
-        evaluations = np.load(next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")))
+        run_folder = next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")).parent
+        evaluations = np.load(run_folder / "evaluations.npz")
+        if keep_logs is not None:
+            shutil.copytree(run_folder, keep_logs / env_id / f"{algo}_seed{seed}", dirs_exist_ok=True)
     return evaluations["timesteps"], evaluations["results"].mean(axis=1), evaluations["ep_lengths"].mean(axis=1), wall_clock
 
 
@@ -389,9 +397,12 @@ def first_hit(steps: np.ndarray, returns: np.ndarray, threshold: float) -> float
     return float(steps[reached[0]]) if len(reached) else None
 
 
-def run_one(algo: str, env_id: str, seed: int, threads: int) -> float:
-    """Train one agent; save its evaluations as CSV; return the wall-clock time."""
-    steps, returns, lengths, wall_clock = train(algo, env_id, seed, threads)
+def run_one(algo: str, env_id: str, seed: int, threads: int, keep_logs: Path | None = None) -> float:
+    """
+    Train one agent; save its evaluations as CSV (and its zoo log folder under ``keep_logs``, see ``train``);
+    return the wall-clock time.
+    """
+    steps, returns, lengths, wall_clock = train(algo, env_id, seed, threads, keep_logs=keep_logs)
     out = DATA / env_id / f"{algo}_seed{seed}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as file:
@@ -433,7 +444,7 @@ def run(args: argparse.Namespace) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
 
     def job(spec: tuple[str, str, int]) -> None:
-        seconds = run_one(*spec, threads=args.threads)
+        seconds = run_one(*spec, threads=args.threads, keep_logs=args.keep_logs)
         record_wall_clock(*spec, seconds)
         print(f"{spec[1]} {spec[0]} seed {spec[2]}: {seconds:.0f} s", flush=True)
 
@@ -711,6 +722,13 @@ def main() -> None:
     run_parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1")
     run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     run_parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    run_parser.add_argument(
+        "--keep-logs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="copy each run's zoo log folder (final model, VecNormalize statistics) to DIR/ENV/ALGO_seedN",
+    )
     commands.add_parser("report", help="write docs/benchmark.md and the curves from the stored evaluations")
     args = parser.parse_args()
     if args.command == "run":

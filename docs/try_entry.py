@@ -31,12 +31,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, first_hit, train
 
 
-def run_seed(algo: str, env_id: str, entry: dict, seed: int) -> tuple[float, float | None]:
-    """Train one seed; return its final evaluation and the first step at which it reached the threshold."""
+def run_seed(algo: str, env_id: str, entry: dict, seed: int, keep_logs: Path | None = None) -> tuple[float, float | None]:
+    """
+    Train one seed; print and return its final evaluation and the first step at which it reached the threshold.
+    ``keep_logs``: where to copy the run's zoo log folder (see ``benchmark.train``).
+    """
     budget, threshold = ENVS[env_id]
     policy = "MlpLstmPolicy" if algo in RECURRENT_ALGOS else "MlpPolicy"
-    steps, returns, _, _ = train(algo, env_id, seed, threads=1, entry={"n_timesteps": budget, "policy": policy, **entry})
-    return float(returns[-1]), first_hit(steps, returns, threshold)
+    entry = {"n_timesteps": budget, "policy": policy, **entry}
+    steps, returns, _, seconds = train(algo, env_id, seed, threads=1, entry=entry, keep_logs=keep_logs)
+    final, hit = float(returns[-1]), first_hit(steps, returns, threshold)
+    best = int(np.argmax(returns))
+    print(
+        f"seed {seed}: final {final:.1f}, best {returns[best]:.1f} at {steps[best]:,}, "
+        f"first {threshold} at {'-' if hit is None else f'{hit:,.0f}'}, {seconds:.0f} s",
+        flush=True,
+    )
+    return final, hit
 
 
 def main() -> None:
@@ -44,12 +55,15 @@ def main() -> None:
     parser.add_argument("env", choices=list(ENVS))
     parser.add_argument("--algo", default="reinforce", choices=ALGOS, help="the zoo's --algo")
     parser.add_argument("--entry", required=True, help="the zoo entry, as JSON")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1")
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR", help="keep the zoo log folders there")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     args = parser.parse_args()
     entry = json.loads(args.entry)
     with ThreadPoolExecutor(args.workers) as pool:
-        results = list(pool.map(lambda seed: run_seed(args.algo, args.env, entry, seed), range(args.seeds)))
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        results = list(pool.map(lambda seed: run_seed(args.algo, args.env, entry, seed, args.keep_logs), seeds))
     finals = [final for final, _ in results]
     hits = [hit for _, hit in results if hit is not None]
     median = f"{np.median(hits):,.0f}" if hits else "-"
