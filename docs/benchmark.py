@@ -209,14 +209,21 @@ FINDINGS = {
     "next), so a single final evaluation understates or overstates a seed by that much.",
     "Walker2d-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (412.0) on >= 3 "
     "seeds; the Tianshou table above counts the seeds. The entry is Hopper's, unchanged (first one tried). Seed 2 "
-    "shows how far a run can fall back: it scores 2803 at 640k and 820 to 1046 over its last 100k steps.",
+    "shows how far a run can fall back: it scores 2803 at 640k and 820 to 1046 over its last 100k steps. The zoo's "
+    "PPO (its tuned Walker2d-v4 entry: 20 epochs of 32-step minibatches on each 512-step rollout; 1 seed, 5,928 s, "
+    "the slowest run of the benchmark) ends at 4022 (3879 on average over its last 100k steps), above every "
+    "REINFORCE seed (1046 to 2732); A2C (the zoo's defaults) peaks at 1024 at 20k steps and ends at 343.",
     "Swimmer-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (35.3) on >= 3 seeds; "
     "the Tianshou table above counts the seeds. The entry (first one tried): 2 envs, n_steps 1000, so each "
     "update holds two whole 1000-step episodes (500 updates in 1M), gamma 0.9999 (the zoo's A2C and PPO Swimmer "
     "entries use it), the linear baseline (at gamma 0.9999 the return-to-go shrinks with the step index t, which "
     "its features include) with `normalize_advantage: returns`, and lin_3e-3. Tianshou's agent uses gamma 0.99; "
     "whether the discount is what separates 35 from 300 was not measured (a run takes 32 minutes here). Every "
-    "evaluation episode lasts the full 1000 steps, so the evaluations alone are 2M env steps per run.",
+    "evaluation episode lasts the full 1000 steps, so the evaluations alone are 2M env steps per run. The zoo's PPO "
+    "(its Swimmer-v4 entry: gamma 0.9999, 4 envs of 1024 steps; 1 seed, 2,289 s) ends at 359.5, level with "
+    "REINFORCE's two best seeds (355.1 and 358.5; the third 322.4). A2C (the zoo's entry: 1 env, 5-step updates) "
+    "was stopped at 150k steps (score 33 there): at 11 minutes per 150k steps, a run takes about 75 minutes on "
+    "this machine.",
     "InvertedDoublePendulum-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M "
     "(1059.7) on >= 3 seeds; the Tianshou table above counts the seeds. The entry is InvertedPendulum's (value "
     "baseline, VecNormalize, log_std_init -1, 64x64) with 4 envs and lin_1e-3, the first one tried. About 9,350 "

@@ -282,7 +282,7 @@ class REINFORCE(OnPolicyAlgorithm):
             n_steps=n_steps,
             gamma=gamma,
             gae_lambda=1.0,
-            # SB3 types it a float and only stores it; a schedule is read through ent_coef_schedule (_setup_model)
+            # SB3 types it a float and only stores it; a schedule is read through ent_coef_schedule (_setup_lr_schedule)
             ent_coef=ent_coef,  # type: ignore[arg-type]
             vf_coef=vf_coef,
             max_grad_norm=max_grad_norm,
@@ -321,8 +321,12 @@ class REINFORCE(OnPolicyAlgorithm):
         self._check_policy_class()
         self._setup_rollout_buffer_class()
         super()._setup_model()
-        self.ent_coef_schedule = FloatSchedule(self.ent_coef)
         self._setup_baseline()
+
+    def _setup_lr_schedule(self) -> None:
+        # Every _setup_model calls it (MaskableREINFORCE's too): the entropy coefficient's schedule is set up with it
+        super()._setup_lr_schedule()
+        self.ent_coef_schedule = FloatSchedule(self.ent_coef)
 
     def current_ent_coef(self) -> float:
         """
