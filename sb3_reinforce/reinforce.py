@@ -131,7 +131,7 @@ class REINFORCE(OnPolicyAlgorithm):
     :param gamma: Discount factor, in [0, 1]
     :param ent_coef: Entropy coefficient for the loss calculation, >= 0. It can be a function of the current
         progress remaining (from 1 to 0), as ``learning_rate`` can: a decaying bonus explores early and lets the
-        policy settle late (the RL Zoo entries write ``lin_0.02``)
+        policy settle late (in an RL Zoo entry: ``ent_coef: lin_0.02``)
     :param vf_coef: Weight of the value baseline's regression loss, >= 0 (only used with ``baseline="value"``).
         The critic has its own optimiser, so with Adam this matters only against ``vf_max_grad_norm``
     :param max_grad_norm: The maximum value for the policy's gradient clipping, > 0 (``float("inf")`` disables
