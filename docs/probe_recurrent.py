@@ -11,8 +11,8 @@ the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists t
 
 The JSON holds RecurrentREINFORCE's keyword arguments, and ``env`` (default CartPoleNoVel-v1), ``n_envs`` (8),
 ``normalize`` (VecNormalize on the observations only), ``freeze_normalization_after`` (steps after which its
-statistics stop changing: ``sb3_reinforce.callbacks.FreezeVecNormalizeCallback``), ``learning_rate`` as a number or
-``lin_<x>``, and ``activation_fn`` by its name in ``torch.nn``.
+statistics stop changing: ``sb3_reinforce.callbacks.FreezeVecNormalizeCallback``), ``learning_rate`` and
+``ent_coef`` as a number or ``lin_<x>``, and ``activation_fn`` by its name in ``torch.nn``.
 """
 
 import json
@@ -57,9 +57,11 @@ def main() -> None:
     seed, kwargs = int(sys.argv[1]), json.loads(sys.argv[2])
     budget = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
     env_id, n_envs = kwargs.pop("env", "CartPoleNoVel-v1"), kwargs.pop("n_envs", 8)
+    for key in ("learning_rate", "ent_coef"):
+        value = kwargs.get(key)
+        if isinstance(value, str) and value.startswith("lin_"):
+            kwargs[key] = LinearSchedule(float(value[4:]), 0.0, 1.0)
     learning_rate = kwargs.pop("learning_rate", 3e-3)
-    if isinstance(learning_rate, str) and learning_rate.startswith("lin_"):
-        learning_rate = LinearSchedule(float(learning_rate[4:]), 0.0, 1.0)
     policy_kwargs = kwargs.pop("policy_kwargs", {})
     if "activation_fn" in policy_kwargs:
         policy_kwargs["activation_fn"] = getattr(th.nn, policy_kwargs["activation_fn"])
