@@ -281,24 +281,31 @@ def test_refusals():
         RecurrentREINFORCE(OwnGetDistribution, "CartPole-v1")
 
 
-def test_memory_task():
+@pytest.mark.parametrize("seed", [0, 1])
+def test_memory_task(seed):
     """CueRecallEnv with a 5-step gap, longer than n_steps=4: the answer needs the cue seen 6 steps earlier, and every
-    episode crosses the n_steps mark. RecurrentREINFORCE learns it on a fixed seed (measured: 1.00 from 30k steps
-    on); REINFORCE with an MLP policy stays at chance (a mean of 0 over both cues)."""
+    episode crosses the n_steps mark. With the shipped CueRecall-v0 entry's settings (the linear baseline, whose
+    features hold the step index, and advantages on the returns' scale), RecurrentREINFORCE learns it (measured on
+    seeds 0-4: 1.00 at 10k steps and at every 10k after, to 40k); REINFORCE with an MLP policy stays at chance (a
+    mean of 0 over both cues). Without a baseline the task is learnt on some seeds only, and a fixed seed does not
+    pin the outcome across installs: with the constructor's defaults, seed 0 reached 1.00 at 30k on 2026-12-02 and
+    stayed at chance on a fresh install on 2026-12-03 (gymnasium 1.4.0, numpy 2.4.6, torch 2.13.0), same code."""
     results = {}
     for algo, policy, kwargs in (
         (RecurrentREINFORCE, "MlpLstmPolicy", {"policy_kwargs": {"lstm_hidden_size": 32}}),
         (REINFORCE, "MlpPolicy", {}),
     ):
-        env = make_vec_env(CueRecallEnv, n_envs=8, seed=0, env_kwargs={"gap": 5})
-        model = algo(policy, env, n_steps=4, seed=0, **kwargs).learn(MEMORY_BUDGET)
+        env = make_vec_env(CueRecallEnv, n_envs=8, seed=seed, env_kwargs={"gap": 5})
+        model = algo(policy, env, n_steps=4, baseline="linear", normalize_advantage="returns", seed=seed, **kwargs).learn(
+            MEMORY_BUDGET
+        )
         eval_env = make_vec_env(CueRecallEnv, n_envs=1, seed=100, env_kwargs={"gap": 5})
         results[algo.__name__] = evaluate_policy(model, eval_env, n_eval_episodes=200)[0]
     assert results["RecurrentREINFORCE"] >= 0.9, results
     assert abs(results["REINFORCE"]) <= 0.25, results
 
 
-MEMORY_BUDGET = 40_000
+MEMORY_BUDGET = 20_000
 
 
 def test_readme_example_runs(tmp_path, monkeypatch):
