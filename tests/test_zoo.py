@@ -128,8 +128,12 @@ def test_ent_coef_schedule_in_an_entry(tmp_path):
     assert [model.ent_coef(p) for p in (1.0, 0.5, 0.0)] == pytest.approx([0.02, 0.01, 0.0])
     from rl_zoo3.exp_manager import ExperimentManager
 
-    # Restored after the run: the zoo's own algorithms see the zoo's conversion only
-    assert ExperimentManager._preprocess_schedules({"ent_coef": "lin_0.02"}) == {"ent_coef": "lin_0.02"}
+    # Installed once by register(), however often it runs; a number and the zoo's own keys read as before
+    converter = ExperimentManager._preprocess_schedules
+    register()
+    assert ExperimentManager._preprocess_schedules is converter
+    converted = ExperimentManager._preprocess_schedules({"ent_coef": 0.01, "learning_rate": "lin_1e-3"})
+    assert converted["ent_coef"] == 0.01 and converted["learning_rate"](0.5) == pytest.approx(5e-4)
 
 
 def test_python_conf_file_wins(tmp_path):
@@ -446,7 +450,10 @@ def test_every_shipped_entry_builds_a_model(entry, tmp_path, monkeypatch):
     assert isinstance(model, REINFORCE)
     assert model.n_envs == shipped.get("n_envs", 1)
     for key in ("n_steps", "gamma", "baseline", "normalize_advantage", "ent_coef", "use_sde"):
-        if key in shipped:
+        if isinstance(shipped.get(key), str) and shipped[key].startswith("lin_"):
+            # A schedule from register()'s conversion (ent_coef) or the zoo's own (learning_rate)
+            assert getattr(model, key)(1.0) == pytest.approx(float(shipped[key][4:])), key
+        elif key in shipped:
             assert getattr(model, key) == shipped[key], key
     if entry == "atari":
         # The AtariWrapper's 84x84 frames, stacked 4 deep, channel-first for the CnnPolicy; one whole rollout trains

@@ -27,7 +27,6 @@ from sb3_reinforce.zoo.config import (
     ZooConfigError,
     check_hyperparams,
     default_config_path,
-    ent_coef_schedules,
     load_config,
     parse_params,
     select_entry,
@@ -191,7 +190,6 @@ def main(argv: list[str] | None = None) -> None:
     register()
     zoo_context: contextlib.AbstractContextManager = contextlib.nullcontext()
     fixed_params: contextlib.AbstractContextManager = contextlib.nullcontext()
-    schedules: contextlib.AbstractContextManager = contextlib.nullcontext()
     if script == "train":
         try:
             args = prepare_train_args(args)
@@ -200,7 +198,5 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{prog} train: error: {e}", file=sys.stderr)
             sys.exit(2)
         fixed_params = hold_params_fixed(args)
-        if _peek_train_args(args).algo in ZOO_ALGOS:
-            schedules = ent_coef_schedules()
-    with zoo_context, fixed_params, schedules:
+    with zoo_context, fixed_params:
         run_script(script, args, prog=f"{prog} {script}")

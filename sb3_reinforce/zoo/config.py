@@ -4,11 +4,9 @@ the zoo reads ``-params``, and a check of an entry's keys and of the values of R
 """
 
 import argparse
-import contextlib
 import importlib
 import importlib.resources
 import inspect
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +44,7 @@ SET_BY_ZOO = {
 REQUIRED_KEYS = ("n_timesteps", "policy")
 
 # Keys whose string value becomes a schedule, "lin_<initial value>": the zoo converts learning_rate
-# (ExperimentManager._preprocess_schedules), ``ent_coef_schedules`` converts ent_coef
+# (ExperimentManager._preprocess_schedules), ``install_ent_coef_schedules`` converts ent_coef
 SCHEDULE_KEYS = ("learning_rate", "ent_coef")
 # The hyperparameters that check_hyperparameters checks
 CHECKED_NAMES = tuple(inspect.signature(check_hyperparameters).parameters)
@@ -276,18 +274,20 @@ def check_hyperparams(
         raise ZooConfigError(f"Invalid {name} hyperparameters in {where}: " + "; ".join(problems))
 
 
-@contextlib.contextmanager
-def ent_coef_schedules() -> Iterator[None]:
+def install_ent_coef_schedules() -> None:
     """
-    While the zoo runs in this process: an entry's ``ent_coef: lin_<initial value>`` becomes the zoo's linear
-    schedule, from that value at the start to 0 at the end, as ``learning_rate: lin_...`` does. The zoo converts only
-    its own keys (learning_rate, clip_range, clip_range_vf, delta_std) and would hand the string to the constructor.
-    A number is left a number.
+    Make the zoo read an entry's ``ent_coef: lin_<initial value>`` as its linear schedule, from that value at the
+    start to 0 at the end, as it reads ``learning_rate: lin_...``: the zoo converts only its own keys
+    (learning_rate, clip_range, clip_range_vf and delta_std) and would hand the string to the constructor. A number
+    is left a number. Only a string ``ent_coef`` is converted, which no SB3 algorithm accepts, so the entries the
+    zoo's other algorithms accept read as before. Idempotent; ``register()`` installs it.
     """
     from rl_zoo3.exp_manager import ExperimentManager
     from rl_zoo3.utils import linear_schedule
 
     original = ExperimentManager._preprocess_schedules
+    if getattr(original, "converts_ent_coef", False):
+        return
 
     def preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
         hyperparams = original(hyperparams)
@@ -296,9 +296,6 @@ def ent_coef_schedules() -> Iterator[None]:
             hyperparams["ent_coef"] = linear_schedule(initial_value)
         return hyperparams
 
-    # Patching a static method is what this context does (mypy forbids assigning to one); restored below
+    preprocess_schedules.converts_ent_coef = True  # type: ignore[attr-defined]
+    # The zoo's static method, wrapped (mypy forbids assigning to one)
     ExperimentManager._preprocess_schedules = staticmethod(preprocess_schedules)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        ExperimentManager._preprocess_schedules = staticmethod(original)  # type: ignore[method-assign]  # as above

@@ -9,6 +9,7 @@ from typing import Any
 from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.reinforce_mask import MaskableREINFORCE
 from sb3_reinforce.reinforce_recurrent import RecurrentREINFORCE
+from sb3_reinforce.zoo.config import install_ent_coef_schedules
 from sb3_reinforce.zoo.hyperparams_opt import (
     convert_reinforce_lstm_params,
     convert_reinforce_params,
@@ -90,6 +91,9 @@ def register() -> None:
     and the memory task ``CueRecall-v0`` (``sb3_reinforce.zoo.envs``), and the zoo's own (``rl_zoo3.import_envs``:
     the velocity-masked ``CartPoleNoVel-v1``, ``MountainCarContinuousNoVel-v0``, ``LunarLanderNoVel-v3``, ...).
 
+    An entry's ``ent_coef: lin_<x>`` becomes the zoo's linear schedule, as ``learning_rate: lin_<x>`` does
+    (``sb3_reinforce.zoo.config.install_ent_coef_schedules``).
+
     :raises ImportError: If rl_zoo3 is not installed
     :raises RuntimeError: If the zoo already maps one of the names to something else
     """
@@ -112,3 +116,4 @@ def register() -> None:
         _add(hyperparams_opt.HYPERPARAMS_CONVERTER, name, converter, "HYPERPARAMS_CONVERTER")
     _replace(exp_manager, "EvalCallback", EvalCallback, ZooEvalCallback)
     _replace(exp_manager, "TrialEvalCallback", callbacks.TrialEvalCallback, ZooTrialEvalCallback)
+    install_ent_coef_schedules()
