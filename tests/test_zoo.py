@@ -256,13 +256,17 @@ def test_optimize(tmp_path, capsys):
 def test_optimize_holds_params_fixed(tmp_path, capsys):
     """-params keys are not sampled: the trials keep their values, and the report has no column for them."""
     conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 300, "policy": "MlpPolicy"}})
-    logs = tmp_path / "logs"
+    # Two log folders: the zoo names a report by the second it was written, so two fast studies could share a name
+    free_logs, held_logs = tmp_path / "free", tmp_path / "held"
     optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--sampler", "random"]
     params = ["-params", "ent_coef:0.05", "baseline:'value'", "n_steps:8"]
-    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *optimize])
-    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *optimize, *params])
+    main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(free_logs), "--conf-file", conf, *optimize])
+    main(
+        ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(held_logs), "--conf-file", conf, *optimize, *params]
+    )
     assert "Not sampled, set by -params in every trial: baseline, ent_coef, n_steps" in capsys.readouterr().out
-    free, held = sorted((logs / "reinforce").glob("report_CartPole-v1_2-trials-*.csv"), key=os.path.getmtime)
+    (free,) = (free_logs / "reinforce").glob("report_CartPole-v1_2-trials-*.csv")
+    (held,) = (held_logs / "reinforce").glob("report_CartPole-v1_2-trials-*.csv")
     assert {"params_ent_coef", "params_baseline", "params_n_steps"} <= set(pd.read_csv(free).columns)
     columns = set(pd.read_csv(held).columns)
     assert not {"params_ent_coef", "params_baseline", "params_n_steps"} & columns
