@@ -455,7 +455,7 @@ def test_every_shipped_entry_builds_a_model(entry, tmp_path, monkeypatch):
     assert model.n_envs == shipped.get("n_envs", 1)
     for key in ("n_steps", "gamma", "baseline", "normalize_advantage", "ent_coef", "use_sde"):
         if isinstance(shipped.get(key), str) and shipped[key].startswith("lin_"):
-            # A schedule from register()'s conversion (ent_coef) or the zoo's own (learning_rate)
+            # ent_coef: lin_<x>, a schedule by register()'s conversion
             assert getattr(model, key)(1.0) == pytest.approx(float(shipped[key][4:])), key
         elif key in shipped:
             assert getattr(model, key) == shipped[key], key
