@@ -228,8 +228,9 @@ FINDINGS = {
     "the previous value baseline): 8 envs and lr "
     "1e-3 (37 updates) 180; 2 envs (150 updates) 736; 1 env (300 updates) 1095; 2 envs at lr 3e-3 1372. The "
     "entry takes 2 envs with lin_3e-3 (500 updates in 1M). The zoo's A2C entry (its defaults for MuJoCo) ends at "
-    "1008, its tuned PPO at 6876 (1 seed each); A2C's 5k steps to 1000 is its first evaluation scoring 1159 by "
-    "chance (the next are -453 and -438).",
+    "1008 on seed 0 and 457.6 on seed 1 (best 1218 at about 500k, then down to -157 to 458 in its last 13 "
+    "evaluations; 2,065 s), its tuned PPO at 6876 (1 seed; a second was stopped at 210k, at 3256, for time); A2C's "
+    "5k steps to 1000 on seed 0 is its first evaluation scoring 1159 by chance (the next are -453 and -438).",
     "Hopper-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (395.8, the best "
     'test return seen during training) on >= 3 seeds; the table "REINFORCE against Tianshou\'s REINFORCE" above '
     "counts the seeds. The entry is the first one tried: HalfCheetah's recipe (VecNormalize, the value baseline "
