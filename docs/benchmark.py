@@ -305,8 +305,8 @@ FINDINGS = {
     "the VecNormalize statistics frozen at 50k steps (`FreezeVecNormalizeCallback`), and an entropy bonus decaying "
     "from 0.01 to 0 (`ent_coef: lin_0.01`). The previous entry, the same with max_grad_norm 0.5, ended at 500, 500, "
     "453.3, 491.9, 500 (489.0 ± 18.1, 3/5; seed 2 scored 487 at 75k, then down to 339; seed 3 500 at 45k to 55k "
-    "and at 85k, then 405 to 452); tighter clipping keeps the late updates of the seeds that lost 500 from "
-    "undoing it. Without the bonus (the entry before that, same seeds) the finals were 500, "
+    "and at 85k, then 405 to 452); with clipping at 0.3 both hold 500 to the end (why was not measured). "
+    "Without the bonus (the entry before that, same seeds) the finals were 500, "
     "500, 339, 438, 500 (455.4): the bonus lifts the two seeds that missed, not to 500. In the quick probes below it "
     "scored 500, 500, 482, 496, 500 against 490 and 478 for the previous entry on seeds 2 and 3 (this install; the "
     "list below was measured on the previous one): the probes' 10k-step grid does not separate these entries, the "
@@ -334,7 +334,7 @@ FINDINGS = {
     "protocol) on seeds 0-4: `ent_coef: lin_0.02` 500, 500, 500, 428.9, 350.8 (3/5); gamma 0.98 (the zoo's ppo_lstm "
     "value) 184.4, 500, 500, 249.5, 467.9 (2/5, though every seed reaches 475); the statistics frozen at 30k "
     "steps 500, 500, 497.6, 468.5, 488.1 (2/5); `ent_coef: lin_0.005` 500, 500, 500, 500, 461.0 (4/5); "
-    "max_grad_norm 0.3 500 on 5/5 (first 475 at 65k, 30k, 80k, 45k, 30k), shipped.",
+    "max_grad_norm 0.3 5/5, shipped (the entry above).",
 }
 
 # Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
