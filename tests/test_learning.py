@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monkeypatch):
-    """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of docs/tune_defaults.py's
+    """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of benchmarks/tune_defaults.py's
     normalization run (its normalize_advantage="unbiased" row)."""
     readme = (REPO / "README.md").read_text()
     match = re.search(r"<!-- example: quick-start -->\s*```python\n(.*?)```", readme, re.DOTALL)
@@ -51,8 +51,8 @@ def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monk
     assert namespace["model"].n_envs == 8  # the loaded model
     assert (tmp_path / "reinforce_cartpole.zip").is_file()
 
-    # The figures' row of docs/defaults.md section 4: docs/tune_defaults.py's normalization grid, "unbiased", on 8 envs
-    spec = importlib.util.spec_from_file_location("tune_defaults", REPO / "docs" / "tune_defaults.py")
+    # The figures' row of docs/defaults.md section 4: benchmarks/tune_defaults.py's normalization grid, "unbiased", on 8 envs
+    spec = importlib.util.spec_from_file_location("tune_defaults", REPO / "benchmarks" / "tune_defaults.py")
     tune_defaults = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tune_defaults)
     defaults = inspect.signature(REINFORCE.__init__).parameters

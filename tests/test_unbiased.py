@@ -215,7 +215,7 @@ def test_default_normalization_is_unbiased_in_direction(baseline, n_envs, n_step
 @pytest.mark.parametrize("baseline, n_envs", [("none", 1), ("value", 3), ("linear", 1)])
 def test_batch_standardization_is_detected(baseline, n_envs):
     """SB3's batch standardisation (normalize_advantage=True) is biased by O(1/batch): on small batches the test
-    above flags it, in direction (measured with docs/unbiased_table.py: |z| 9.4 without a baseline on 1 env,
+    above flags it, in direction (measured with benchmarks/unbiased_table.py: |z| 9.4 without a baseline on 1 env,
     7.5 with the value baseline on 3 envs, 22.5 with the linear baseline on 1 env)."""
     _, _, z = compare_direction(baseline, True, n_envs, 2)
     assert np.abs(z).max() > 6.0, z

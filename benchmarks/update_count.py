@@ -21,7 +21,7 @@ there (the zoo's PPO and A2C entries do not use it).
 Each variant trains 300k steps (``--steps``) on seed 0 and prints the mean training-episode return and length
 over each tenth of the episodes, the number of updates, and the final policy std (continuous actions).
 
-Usage: python docs/update_count.py [--envs Pendulum-v1 HalfCheetah-v5] [--steps 300000] [--match "4 envs"]
+Usage: python benchmarks/update_count.py [--envs Pendulum-v1 HalfCheetah-v5] [--steps 300000] [--match "4 envs"]
 """
 
 import argparse

@@ -7,7 +7,7 @@ in episodes that are never trained on. This script trains REINFORCE with its def
 100k steps per seed, with and without ``reset_between_rollouts``, and sums the logged
 ``rollout/steps_collected`` and ``rollout/steps_discarded``.
 
-Usage: python docs/bench_discard.py [--seeds 3] [--timesteps 100000]
+Usage: python benchmarks/bench_discard.py [--seeds 3] [--timesteps 100000]
 """
 
 import argparse
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--timesteps", type=int, default=100_000)
     args = parser.parse_args()
     print(f"CartPole-v1, REINFORCE defaults, 8 envs, {args.timesteps} steps x {args.seeds} seeds")
-    print("Command: python docs/bench_discard.py" + (f" --seeds {args.seeds}" if args.seeds != 3 else ""))
+    print("Command: python benchmarks/bench_discard.py" + (f" --seeds {args.seeds}" if args.seeds != 3 else ""))
     print()
     print("| reset_between_rollouts | n_steps | steps discarded (mean over seeds) | per seed |")
     print("|---|---|---|---|")

@@ -27,7 +27,7 @@ hidden), ``MlpLstmPolicy`` with sb3-contrib's default LSTM size (256, an LSTM fo
   ``vf_n_epochs=1`` (the critic's LSTM fitted by one pass over the rollout, as RecurrentPPO's one epoch);
 - sb3-contrib's RecurrentPPO with one gradient step per rollout (``n_epochs=1``, ``batch_size=n_steps * n_envs``).
 
-Usage: python docs/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1] [--suite all|unmasked|masked|recurrent]
+Usage: python benchmarks/bench_speed.py [--steps 100000] [--repeats 3] [--threads 1] [--suite all|unmasked|masked|recurrent]
 """
 
 import argparse

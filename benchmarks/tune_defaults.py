@@ -10,7 +10,7 @@ their defaults.
 Every 10k steps the policy is evaluated on 10 deterministic episodes of a separate env.
 For each setting and seed it records the first evaluation >= 475 and the final one.
 
-Usage: python docs/tune_defaults.py --grid options|tuning|confirm|normalization [--seeds 3] [--workers 2]
+Usage: python benchmarks/tune_defaults.py --grid options|tuning|confirm|normalization [--seeds 3] [--workers 2]
 """
 
 import argparse
@@ -106,7 +106,7 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run, *zip(*jobs, strict=True)))
     print(f"CartPole-v1, 8 envs, {BUDGET} steps, {args.seeds} seeds; evaluation every {EVAL_EVERY} steps")
-    print(f"on 10 deterministic episodes. Command: python docs/tune_defaults.py --grid {args.grid} --seeds {args.seeds}")
+    print(f"on 10 deterministic episodes. Command: python benchmarks/tune_defaults.py --grid {args.grid} --seeds {args.seeds}")
     print()
     columns = [*grid, "seeds reaching 475", "median steps to 475", "final return"]
     print("| " + " | ".join(columns) + " |")

@@ -1,11 +1,11 @@
 """
 Screen REINFORCE entries for LunarLander-v3 with our own tuner: the RL Zoo's Optuna search through our CLI, with
-workers sharing one study in a journal file (``--storage docs/lunarlander_study/study.log``).
+workers sharing one study in a journal file (``--storage benchmarks/lunarlander_study/study.log``).
 
 Each worker runs::
 
     python -m sb3_reinforce.zoo train --algo reinforce --env LunarLander-v3 -n 500000 -optimize \\
-        --storage docs/lunarlander_study/study.log --study-name reinforce-lunarlander --max-total-trials 20 \\
+        --storage benchmarks/lunarlander_study/study.log --study-name reinforce-lunarlander --max-total-trials 20 \\
         --sampler tpe --n-startup-trials 8 --pruner median --n-evaluations 10 --eval-episodes 10 \\
         --seed SEED --num-threads 1 --no-optim-plots -f /tmp/lunarlander_study \\
         -params n_envs:1 n_steps:1 baseline:"'value'" gamma:0.999
@@ -16,10 +16,10 @@ the entropy bonus, the networks and their activation, ``normalize_advantage``, `
 baseline's learning rate. A trial's score is its last evaluation (10 deterministic episodes), at 500k steps unless
 the median pruner stops it earlier.
 
-    python docs/lunarlander_study.py worker --seed 1 &    # one worker per core
-    python docs/lunarlander_study.py worker --seed 2 &
-    python docs/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
-    python docs/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
+    python benchmarks/lunarlander_study.py worker --seed 1 &    # one worker per core
+    python benchmarks/lunarlander_study.py worker --seed 2 &
+    python benchmarks/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
+    python benchmarks/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
 
 ``enqueue`` puts the shipped entry, the earlier probe's change to it (``ent_coef`` 0.01, issue 19) and variants of that
 change (``ENQUEUED``) into the study as trials to run next (Optuna's ``enqueue_trial``), so that they are scored by the
@@ -35,8 +35,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-STUDY_DIR = DOCS / "lunarlander_study"
+REPO = Path(__file__).resolve().parent.parent
+STUDY_DIR = REPO / "benchmarks" / "lunarlander_study"
+DOCS = REPO / "docs"
 STORAGE = STUDY_DIR / "study.log"
 STUDY_NAME = "reinforce-lunarlander"
 BUDGET = 500_000
@@ -106,7 +107,8 @@ def report(args: argparse.Namespace) -> None:
     lines = [
         "# LunarLander-v3: the screening study",
         "",
-        "Written by `python docs/lunarlander_study.py report` from the journal file `docs/lunarlander_study/study.log`; "
+        "Written by `python benchmarks/lunarlander_study.py report` from the journal file "
+        "`benchmarks/lunarlander_study/study.log`; "
         "the workers' command is in that script's docstring. Fixed in every trial (`-params`): "
         + ", ".join(f"`{item}`" for item in FIXED)
         + f". Budget {BUDGET:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes). "
@@ -142,7 +144,7 @@ def report(args: argparse.Namespace) -> None:
     if complete:
         best = complete[0]
         lines += ["", f"Best: trial {best.number}, score {best.value:.1f}: `{best.params}`."]
-    (STUDY_DIR.parent / "lunarlander_study.md").write_text("\n".join(lines) + "\n")
+    (DOCS / "lunarlander_study.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -7,13 +7,13 @@ Protocol: every 5,000 steps, 10 deterministic episodes on a separate evaluation 
 EvalCallback, VecNormalize statistics synced). Each run is
 ``python -m sb3_reinforce.zoo train --algo ALGO --env ENV --seed SEED -n BUDGET --eval-freq 5000 --eval-episodes 10``.
 
-    python docs/benchmark.py run --envs CartPole-v1 --seeds 10 --workers 2   # train (appends to the raw data)
-    python docs/benchmark.py run --envs CartPoleNoVel-v1 --seeds 5           # reinforce_lstm and ppo_lstm
-    python docs/benchmark.py report                                          # tables and curves from the raw data
+    python benchmarks/benchmark.py run --envs CartPole-v1 --seeds 10 --workers 2   # train (appends to the raw data)
+    python benchmarks/benchmark.py run --envs CartPoleNoVel-v1 --seeds 5           # reinforce_lstm and ppo_lstm
+    python benchmarks/benchmark.py report                                          # tables and curves from the raw data
 
-``run`` stores each run's evaluations as docs/benchmark/data/ENV/ALGO_seedSEED.csv (timesteps, mean return,
+``run`` stores each run's evaluations as benchmarks/data/ENV/ALGO_seedSEED.csv (timesteps, mean return,
 mean episode length; runs older than the length column have the first two) and its wall-clock time in
-docs/benchmark/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one learning-curve PNG per env from those
+benchmarks/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one learning-curve PNG per env from those
 files alone, without retraining.
 
 Each env belongs to one suite (``SUITES``), which names the algorithms compared on it. Where the zoo has no entry
@@ -36,8 +36,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-DOCS = Path(__file__).resolve().parent
-DATA = DOCS / "benchmark" / "data"
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "benchmarks" / "data"
+# The page and the curves that `report` writes
+DOCS = REPO / "docs"
 FEEDFORWARD_ALGOS = ("reinforce", "a2c", "ppo")
 RECURRENT_ALGOS = ("reinforce_lstm", "ppo_lstm")
 ALGOS = FEEDFORWARD_ALGOS + RECURRENT_ALGOS
@@ -112,7 +114,7 @@ FINDINGS = {
     "step of fixed size: the previous entry (no baseline, normalised returns, lin_1e-2) ended at 500 on 8/10 seeds "
     "(483 ± 39; seed 2 at 373, seed 5 at 458). The linear baseline predicts that dependence on t, and dividing by "
     "the returns' std keeps what it leaves small instead of rescaling it into unit-size noise. Candidates on the "
-    "same 10 seeds with `docs/try_entry.py` (finals at 500 / seeds reaching 475 / median steps to 475), all with "
+    "same 10 seeds with `benchmarks/try_entry.py` (finals at 500 / seeds reaching 475 / median steps to 475), all with "
     "n_steps 16 and max_grad_norm 0.1: linear + returns at lin_1e-2 8/10 (others 494.9, 498.0) / 10/10 / 22.5k, "
     "at lin_1.5e-2 9/10 / 10/10 / 20k (the entry; the benchmark's run above reproduces it exactly), at lin_2e-2 "
     "9/10 (seed 0 at 431.3) / 9/10 / 20k; linear with standardised advantages (`normalize_advantage: True`) at "
@@ -131,7 +133,7 @@ FINDINGS = {
     "-500, -254, -117, -500, -83).",
     "Pendulum-v1": "Goal: final >= -250: out of reach (-1092 ± 127 on 3 seeds). What was measured points at the "
     "number of updates. An update needs whole 200-step episodes, so 300k steps allow at most 1,500 updates (1 env). "
-    "`python docs/update_count.py --envs Pendulum-v1` trains 300k steps on seed 0 and prints the training return per "
+    "`python benchmarks/update_count.py --envs Pendulum-v1` trains 300k steps on seed 0 and prints the training return per "
     "tenth of the episodes: REINFORCE with a value baseline (the previous one, one Adam step per rollout) goes "
     "from -1237 to -1186 with 4 envs (375 updates) and "
     "from -1182 to -1135 with 1 env (1,500 updates). A2C with n_steps 200 (375 updates) shows no trend either, "
@@ -166,18 +168,18 @@ FINDINGS = {
     "finals 89.6, 222.2, 199.7, 231.3, 200.0 (188.5, 2/5; the last is 199.98), last-100k means 21, 208, "
     "128, 172, 170. So the schedule lifts the mean by 29 and the last-100k means on 4 of 5 seeds (seed 0 "
     "from 21 to 198: it no longer hovers). Why a decaying bonus: measured on the constant-0.01 entry with"
-    " `python docs/lunarlander_hover.py` on the final models of seeds 2-4 (100 fresh episodes per mode, "
+    " `python benchmarks/lunarlander_hover.py` on the final models of seeds 2-4 (100 fresh episodes per mode, "
     "env seeds 10000 on), the update follows the stochastic policy, which lands far less than the "
     "deterministic one: over the last 100k steps 1-2% of the training episodes of seeds 3 and 4 scored "
     "200 (52% on seed 2) and 40-63% of them hovered to the limit, and the final models sampled "
     "stochastically scored 136.3, 88.6 and 134.6 (8%, 43% and 88% hovering) against 214.2, 228.4 and "
     "162.5 deterministically. The bonus that stops the deterministic policy from settling into hovering "
     "also kept the sampled policy from landing; decaying it to 0 lets the sampled policy sharpen by the "
-    "end. Candidates tried after the schedule, with `docs/try_entry.py` (the benchmark's protocol) on the"
+    "end. Candidates tried after the schedule, with `benchmarks/try_entry.py` (the benchmark's protocol) on the"
     " seeds the entry without normalisation misses: (a) lr 1.5e-3 with vf lr 5.6e-4 (the study's trial 12): "
     "seed 0 115.7 (best "
     "233.6 at 440k); (b) a learning rate decaying from 2e-3 (`lin_2e-3`): seeds 0 and 2 205.7 and 247.1, "
-    "so it was run on the others through `docs/benchmark.py run`: seed 1 -21.4 (243.0 at 500k, then "
+    "so it was run on the others through `benchmarks/benchmark.py run`: seed 1 -21.4 (243.0 at 500k, then "
     "hovering: its last 100k steps' evaluations average 0), seed 3 206.6, seed 4 123.7 (238.0 at 295k): "
     "152.3 mean, 3/5, so (b) was not shipped; (c) 2 envs (about two episodes per update) at lr 1e-3: seed"
     " 2 109.0 (best 114.7 at 975k, never 200), dropped; (d) 256x256 networks for the policy and the value "
@@ -192,7 +194,7 @@ FINDINGS = {
     "and 4 265.6, 240.0 and 254.5, 817 to 1,035 s a run: 236.5 and 4/5, shipped. "
     "How the bonus was found: issue 19's probe (seed "
     "0, 1M, `-params ent_coef:0.01`: 198, against -19.7), then a screening study with our tuner "
-    "(`docs/lunarlander_study.py`: the zoo's Optuna search through our CLI, two workers sharing a journal"
+    "(`benchmarks/lunarlander_study.py`: the zoo's Optuna search through our CLI, two workers sharing a journal"
     " file, 500k steps a trial, TPE and the median pruner, with n_envs 1, n_steps 1, the value baseline "
     "and gamma 0.999 held by `-params`; every trial in docs/lunarlander_study.md). Of 21 trials, 11 "
     "completed, 6 were pruned, 2 were stopped by a machine restart and 2 enqueued ones (ent_coef 0.01 "
@@ -223,7 +225,7 @@ FINDINGS = {
     "rollout); with the previous one (one Adam step per rollout, inside the policy's loss) the same seeds ended at "
     "3370 and 1607, in 820 to 854 s per run against 2,070 s now. What did it: fewer envs, hence more updates. "
     "Episodes last 1000 steps, so "
-    "an update holds n_envs episodes and 1M steps allow 1M / (1000 n_envs) updates. `python docs/update_count.py "
+    "an update holds n_envs episodes and 1M steps allow 1M / (1000 n_envs) updates. `python benchmarks/update_count.py "
     "--envs HalfCheetah-v5` (300k steps, seed 0, training return in the last tenth of the episodes; measured with "
     "the previous value baseline): 8 envs and lr "
     "1e-3 (37 updates) 180; 2 envs (150 updates) 736; 1 env (300 updates) 1095; 2 envs at lr 3e-3 1372. The "
@@ -283,13 +285,13 @@ FINDINGS = {
     "which is all that separates the returns before an answer (0 on the blank steps, +-1 at the question). The "
     "previous entry (the constructor's defaults: no baseline, `unbiased` normalisation) solved it on 5/5 seeds "
     "(first 1.0 at 10k to 35k), then seeds 1 and 3 fell back to chance at 70k and 80k (finals 1.0, -0.2, 1.0, 0.0, "
-    "1.0). `docs/try_entry.py` on seeds 0-4 (finals; seeds reaching 1.0, median step): linear + returns 1.0 on 5/5, "
+    "1.0). `benchmarks/try_entry.py` on seeds 0-4 (finals; seeds reaching 1.0, median step): linear + returns 1.0 on 5/5, "
     "10k; the same at lin_3e-3 4/5 (one seed at -0.2 at the end), 10k; the defaults at lin_3e-3 5/5, 20k. "
     "RecurrentPPO (the table's ENTRIES: sb3-contrib's defaults, LSTM 256 with the critic's own LSTM, 10 epochs, "
-    "with 8 envs, n_steps 4 and one minibatch per rollout): `python docs/try_entry.py --algo ppo_lstm --env "
+    "with 8 envs, n_steps 4 and one minibatch per rollout): `python benchmarks/try_entry.py --algo ppo_lstm --env "
     "CueRecall-v0 --seeds 1` ended at 1.0 on seed 0, first reached at 90k steps, in about 20 minutes per 100k "
     "steps (10 epochs over 32-step rollouts: 31,250 gradient steps), on the previous install; through "
-    "`docs/benchmark.py run` on this one (the table's row) seed 0 first reached 1.0 at 35k, scored 1.0 in 8 of its "
+    "`benchmarks/benchmark.py run` on this one (the table's row) seed 0 first reached 1.0 at 35k, scored 1.0 in 8 of its "
     "last 10 evaluations and ended at 0.0 (half its answers right; the last five evaluations 1.0, -0.2, 1.0, 1.0, "
     "0.0), in 579 s: it learns the task but does not hold it at every evaluation, where RecurrentREINFORCE's "
     "5 seeds stay at 1.0. It learns the task although its gradients "
@@ -314,9 +316,9 @@ FINDINGS = {
     "without it ended at 500, 500, 450.6, 119.4, 500 through this benchmark; seed 3 scored 500 from 45k to 55k, "
     "then fell to 119-178 from 70k on, while its learning rate decayed. As the policy balances, the observations' "
     "running variance shrinks, the normalised inputs grow, and the same parameters act differently: "
-    "`python docs/probe_recurrent.py 3 ENTRY` scores 498, 269, 162, 126, 141 over its last five evaluations, and "
+    "`python benchmarks/probe_recurrent.py 3 ENTRY` scores 498, 269, 162, 126, 141 over its last five evaluations, and "
     "474, 450, 477, 476 after 500 with `freeze_normalization_after: 50000`. The entry was picked from quick probes "
-    "(`docs/probe_recurrent.py`, an evaluation every 10k steps; finals at 100k on seeds 0-4, '-' where a seed was "
+    "(`benchmarks/probe_recurrent.py`, an evaluation every 10k steps; finals at 100k on seeds 0-4, '-' where a seed was "
     "not run). Without observation normalisation: CartPole-v1's recipe (below) with the shipped policy defaults "
     "(tanh) 38 on seed 0, with the zoo's policy settings 172 on seed 0. Everything else with normalisation and the "
     "zoo's policy settings. (a) CartPole-v1's recipe, the linear baseline + returns scaling at lin_1.5e-2 and "
@@ -330,7 +332,7 @@ FINDINGS = {
     "at lin_1e-2 with 16 envs: 413, 343, 500, 419, 475; at lin_2e-2 with 16 envs: 342, 236, 232, 182, 272; at "
     "lin_2e-2 with 32 envs: 423, 455, 390, 179, 500. (c) The value baseline with the default normalisation "
     "(`unbiased`), max_grad_norm 0.5: at lin_3e-3 312, 500; at lin_1e-2 -, -, 500, 500, 279; at lin_1e-2 and "
-    "max_grad_norm 1.0: 153, 500, 292, 500, 274. After the previous entry, through `docs/try_entry.py` (the benchmark's "
+    "max_grad_norm 1.0: 153, 500, 292, 500, 274. After the previous entry, through `benchmarks/try_entry.py` (the benchmark's "
     "protocol) on seeds 0-4: `ent_coef: lin_0.02` 500, 500, 500, 428.9, 350.8 (3/5); gamma 0.98 (the zoo's ppo_lstm "
     "value) 184.4, 500, 500, 249.5, 467.9 (2/5, though every seed reaches 475); the statistics frozen at 30k "
     "steps 500, 500, 497.6, 468.5, 488.1 (2/5); `ent_coef: lin_0.005` 500, 500, 500, 500, 461.0 (4/5); "
@@ -568,7 +570,7 @@ def plot(env_id: str, curves_by_algo: dict[str, dict[int, tuple[np.ndarray, np.n
 
 def update_readme(table: list[str], marker: str) -> None:
     """Put a summary table into README.md, between its two ``marker`` comments."""
-    readme = DOCS.parent / "README.md"
+    readme = REPO / "README.md"
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = readme.read_text()
     before, rest = text.split(start)
@@ -701,8 +703,8 @@ def report(args: argparse.Namespace) -> None:
         "above the threshold, median over the seeds that reached it. Wall-clock: mean seconds per run "
         "(1 torch thread, this project's 2-core CPU machine, up to 2 runs at once).",
         "",
-        "Regenerate the tables and curves from the raw data (`docs/benchmark/data/`): `python docs/benchmark.py report`.",
-        "Retrain: `python docs/benchmark.py run --envs ENV --seeds N --workers 2`.",
+        "Regenerate the tables and curves from the raw data (`benchmarks/data/`): `python benchmarks/benchmark.py report`.",
+        "Retrain: `python benchmarks/benchmark.py run --envs ENV --seeds N --workers 2`.",
         "",
     ]
     curves = {env_id: {algo: load_curves(env_id, algo) for algo in algos_of(env_id)} for env_id in ENVS}

@@ -14,7 +14,7 @@ and, for the final model (``LunarLander-v3.zip``, or ``final.zip``), ``--episode
 the same env seeds, deterministic (the mode of each action distribution, as the benchmark evaluates) and stochastic
 (actions sampled, as in training).
 
-    python docs/lunarlander_hover.py logs/reinforce/LunarLander-v3_1 [more folders] --episodes 100
+    python benchmarks/lunarlander_hover.py logs/reinforce/LunarLander-v3_1 [more folders] --episodes 100
 """
 
 import argparse

@@ -4,7 +4,7 @@ deterministic evaluation episodes every 10,000 steps (the benchmark: every 5,000
 the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists the settings probed this way for
 ``CartPoleNoVel-v1`` before its entry was picked.
 
-    python docs/probe_recurrent.py 0 '{"normalize": true, "n_steps": 16, "learning_rate": "lin_5e-3",
+    python benchmarks/probe_recurrent.py 0 '{"normalize": true, "n_steps": 16, "learning_rate": "lin_5e-3",
         "baseline": "value", "normalize_advantage": "returns", "max_grad_norm": 0.5,
         "policy_kwargs": {"lstm_hidden_size": 64, "ortho_init": false, "activation_fn": "ReLU",
                           "net_arch": {"pi": [64], "vf": [64]}}}'

@@ -2,18 +2,18 @@
 Try a candidate zoo entry (REINFORCE's by default, any of the benchmark's algorithms with ``--algo``) with the
 benchmark's protocol, without touching the benchmark's data.
 
-Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``docs/benchmark.py run`` does (evaluation every
+Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``benchmarks/benchmark.py run`` does (evaluation every
 5,000 steps on 10 deterministic episodes of a separate env), but with the candidate entry in a temporary
 ``--conf-file``. It prints the final evaluation per seed, how many seeds reached the threshold and the median
 step at which they did.
 
-    python docs/try_entry.py CartPole-v1 --seeds 10 --workers 2 \\
+    python benchmarks/try_entry.py CartPole-v1 --seeds 10 --workers 2 \\
         --entry '{"n_envs": 8, "n_steps": 16, "learning_rate": "lin_1e-2", "max_grad_norm": 0.1, "ent_coef": 0.01}'
 
-    python docs/try_entry.py CartPoleNoVel-v1 --algo reinforce_lstm --seeds 5 --workers 1 \\
+    python benchmarks/try_entry.py CartPoleNoVel-v1 --algo reinforce_lstm --seeds 5 --workers 1 \\
         --entry '{"n_envs": 8, "n_steps": 16, "normalize": true, "policy_kwargs": "dict(lstm_hidden_size=64)"}'
 
-The budget and threshold are the benchmark's (``ENVS`` in docs/benchmark.py); ``n_timesteps`` and ``policy``
+The budget and threshold are the benchmark's (``ENVS`` in benchmarks/benchmark.py); ``n_timesteps`` and ``policy``
 (``MlpLstmPolicy`` for the recurrent algorithms, ``MlpPolicy`` for the others) are filled in when the entry leaves
 them out.
 """

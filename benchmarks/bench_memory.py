@@ -6,7 +6,7 @@ after ``--lengths`` steps), REINFORCE's defaults otherwise. Every env's first ep
 its end, so a rollout holds 8 x length steps. Each length runs in a fresh process, which reports its peak RSS
 (``ru_maxrss``) after ``collect_rollouts`` and after ``train()``, and the time ``train()`` took.
 
-Usage: python docs/bench_memory.py [--lengths 1000 3000] [--threads 1] [--chunk-size auto]
+Usage: python benchmarks/bench_memory.py [--lengths 1000 3000] [--threads 1] [--chunk-size auto]
 """
 
 import argparse
@@ -84,7 +84,7 @@ def main() -> None:
     print(
         f"CnnPolicy, {N_ENVS} envs of {FRAME_SHAPE} uint8 frames, one rollout and one update; {args.threads} torch thread(s)"
     )
-    print(f"Command: python docs/bench_memory.py --lengths {' '.join(map(str, args.lengths))} --threads {args.threads}")
+    print(f"Command: python benchmarks/bench_memory.py --lengths {' '.join(map(str, args.lengths))} --threads {args.threads}")
     print()
     print("| episode length | steps in the rollout | peak RSS after collection | peak RSS after train() | train() time |")
     print("|---|---|---|---|---|")

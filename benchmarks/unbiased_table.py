@@ -4,7 +4,7 @@ batch size, the cosine of the averaged update with the exact policy gradient, th
 and root-mean-square z-scores of the update against c grad J (policy frozen, baselines learning during the run,
 3,000 rollouts). An unbiased estimator has |z| of order 1; the tests flag |z| > 6 and accept |z| < 4.
 
-Usage: python docs/unbiased_table.py [--rollouts 3000]
+Usage: python benchmarks/unbiased_table.py [--rollouts 3000]
 """
 
 import argparse
@@ -33,7 +33,7 @@ def main() -> None:
     test_unbiased.N_NORMALIZED_ROLLOUTS = args.rollouts
     th.set_num_threads(1)
     print(f"ChainMDP (horizon {test_unbiased.HORIZON}), policy frozen, {args.rollouts} rollouts per row.")
-    print(f"Command: python docs/unbiased_table.py --rollouts {args.rollouts}")
+    print(f"Command: python benchmarks/unbiased_table.py --rollouts {args.rollouts}")
     print()
     print("| normalize_advantage | baseline | envs x n_steps | cosine | c | max abs z | z-RMS |")
     print("|---|---|---|---|---|---|---|")
