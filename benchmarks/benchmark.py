@@ -43,12 +43,25 @@ DOCS = REPO / "docs"
 FEEDFORWARD_ALGOS = ("reinforce", "a2c", "ppo")
 RECURRENT_ALGOS = ("reinforce_lstm", "ppo_lstm")
 ALGOS = FEEDFORWARD_ALGOS + RECURRENT_ALGOS
+# Variants: a label with runs of its own (DATA/ENV/LABEL_seedN.csv), trained by a zoo algorithm with the entries of a
+# file of its own. "-biased": the entries as shipped before every entry moved to a direction-unbiased normalisation,
+# run on the same reporting seeds so that what unbiasedness costs or gains is measured
+ENTRIES_DIR = REPO / "benchmarks" / "entries"
+VARIANTS = {
+    "reinforce-biased": ("reinforce", ENTRIES_DIR / "reinforce-biased.yml"),
+    "reinforce_lstm-biased": ("reinforce_lstm", ENTRIES_DIR / "reinforce_lstm-biased.yml"),
+}
+# Seeds: below REPORTING_SEEDS the tuning seeds (try_entry.py, the tuner, the probes), from it the reporting seeds, the
+# only ones `run` trains and the report publishes, so that no published figure comes from a seed an entry was picked on
+REPORTING_SEEDS = 1000
 NAMES = {
     "reinforce": "REINFORCE",
     "a2c": "A2C",
     "ppo": "PPO",
     "reinforce_lstm": "RecurrentREINFORCE",
     "ppo_lstm": "RecurrentPPO",
+    "reinforce-biased": "REINFORCE (biased entry)",
+    "reinforce_lstm-biased": "RecurrentREINFORCE (biased entry)",
 }
 EVAL_FREQ, EVAL_EPISODES = 5_000, 10
 
@@ -416,7 +429,7 @@ def train(
     """
     Train one agent with the zoo's CLI and the benchmark's protocol.
 
-    :param algo: One of ``ALGOS``
+    :param algo: One of ``ALGOS``, or a label of ``VARIANTS``
     :param env_id: One of ``ENVS``
     :param seed: The zoo's --seed
     :param threads: Torch threads
@@ -428,6 +441,10 @@ def train(
         in seconds
     """
     budget = ENVS[env_id][0]
+    if algo in VARIANTS:
+        algo, entries_file = VARIANTS[algo]
+        if entry is None:
+            entry = yaml.safe_load(entries_file.read_text())[env_id]
     if entry is None:
         entry = zoo_alias_entry(algo, env_id)
     with tempfile.TemporaryDirectory() as tmp:
@@ -492,11 +509,16 @@ def _replace_row(runs: Path, algo: str, env_id: str, seed: int, seconds: float) 
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.first_seed < REPORTING_SEEDS:
+        raise SystemExit(
+            f"run trains the reporting seeds only (--first-seed >= {REPORTING_SEEDS}); try an entry on the tuning seeds "
+            f"(0 to {REPORTING_SEEDS - 1}) with benchmarks/try_entry.py"
+        )
     jobs = [
         (algo, env_id, seed)
         for env_id in args.envs
         for algo in args.algos
-        if algo in algos_of(env_id)
+        if algo in algos_of(env_id) or (algo in VARIANTS and VARIANTS[algo][0] in algos_of(env_id))
         for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     DATA.mkdir(parents=True, exist_ok=True)
@@ -775,9 +797,14 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="train and store the evaluations")
     run_parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
-    run_parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
+    run_parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=[*ALGOS, *VARIANTS])
     run_parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
-    run_parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1")
+    run_parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=REPORTING_SEEDS,
+        help=f"seeds FIRST..FIRST+N-1, reporting seeds (>= {REPORTING_SEEDS})",
+    )
     run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     run_parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     run_parser.add_argument(

@@ -1,6 +1,7 @@
 """
 Try a candidate zoo entry (REINFORCE's by default, any of the benchmark's algorithms with ``--algo``) with the
-benchmark's protocol, without touching the benchmark's data.
+benchmark's protocol, without touching the benchmark's data, on the tuning seeds (below ``REPORTING_SEEDS``, 1000):
+the published tables use only the seeds from 1000 on, which no candidate is tried on.
 
 Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``benchmarks/benchmark.py run`` does (evaluation every
 5,000 steps on 10 deterministic episodes of a separate env), but with the candidate entry in a temporary
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, first_hit, train
+from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, REPORTING_SEEDS, first_hit, train
 
 
 def run_seed(algo: str, env_id: str, entry: dict, seed: int, keep_logs: Path | None = None) -> tuple[float, float | None]:
@@ -56,10 +57,17 @@ def main() -> None:
     parser.add_argument("--algo", default="reinforce", choices=ALGOS, help="the zoo's --algo")
     parser.add_argument("--entry", required=True, help="the zoo entry, as JSON")
     parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
-    parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help=f"seeds FIRST..FIRST+N-1, tuning seeds (< {REPORTING_SEEDS})"
+    )
     parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR", help="keep the zoo log folders there")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="runs at once")
     args = parser.parse_args()
+    if args.first_seed + args.seeds > REPORTING_SEEDS:
+        parser.error(
+            f"candidates are tried on the tuning seeds only (0 to {REPORTING_SEEDS - 1}): seeds from {REPORTING_SEEDS} on "
+            "are the reporting seeds of the published tables (benchmarks/benchmark.py run)"
+        )
     entry = json.loads(args.entry)
     with ThreadPoolExecutor(args.workers) as pool:
         seeds = range(args.first_seed, args.first_seed + args.seeds)
