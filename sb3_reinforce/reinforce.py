@@ -22,7 +22,7 @@ from sb3_reinforce.buffers import (
     ReinforceRolloutBufferSamples,
     index_samples,
 )
-from sb3_reinforce.normalization import other_envs_statistics, updated_statistics
+from sb3_reinforce.normalization import direction_unbiased_statistics, updated_statistics
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
 from sb3_reinforce.save_util import MARKER_KEY, check_saved_model, saved_by
@@ -31,7 +31,9 @@ from sb3_reinforce.utils import check_bool, check_range
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
 
 BASELINES = ("none", "value", "linear")
-NORMALIZE_ADVANTAGE = (False, True, "returns", "unbiased")
+NORMALIZE_ADVANTAGE = (False, True, "returns", "unbiased", "unbiased_returns")
+# The values whose weights do not depend on the steps they weigh (sb3_reinforce.normalization)
+DIRECTION_UNBIASED = ("unbiased", "unbiased_returns")
 # chunk_size=None: as many steps per chunk as keep its observations under CHUNK_OBS_VALUES values, at most MAX_CHUNK_SIZE
 CHUNK_OBS_VALUES = 2**24
 MAX_CHUNK_SIZE = 2**16
@@ -91,7 +93,9 @@ def check_hyperparameters(
     check_range("vf_n_epochs", vf_n_epochs, low=1, integer=True)
     check_range("vf_batch_size", vf_batch_size, low=1, integer=True)
     check_range("vf_max_grad_norm", vf_max_grad_norm, low=0.0, low_inclusive=False)
-    if not (isinstance(normalize_advantage, (bool, np.bool_)) or normalize_advantage in ("returns", "unbiased")):
+    if not isinstance(normalize_advantage, (bool, np.bool_)) and not (
+        isinstance(normalize_advantage, str) and normalize_advantage in NORMALIZE_ADVANTAGE
+    ):
         raise ValueError(
             f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}, got normalize_advantage={normalize_advantage!r}"
         )
@@ -146,13 +150,14 @@ class REINFORCE(OnPolicyAlgorithm):
     :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
     :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
     :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t): ``"unbiased"`` (the default):
-        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: those
-        of the other envs' steps in the batch (with one env: moving averages over the earlier batches), so that the update's
-        expectation stays a positive multiple of the policy gradient (see ``sb3_reinforce.normalization``);
-        ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch; ``"returns"``:
-        (A_t - mean A) / std G over the batch, the scale of the standardised returns, so that a baseline which
-        explains the returns gives small weights instead of unit-size noise; ``False``: leave them. ``True`` and
-        ``"returns"`` put each step's own return in the statistics that weigh it: a bias of order 1/batch size
+        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: for
+        each env, the average of the other envs' statistics in the batch and of moving averages over the earlier
+        batches (with one env, the latter alone), so that the update's expectation stays a positive multiple of the
+        policy gradient (see ``sb3_reinforce.normalization``); ``"unbiased_returns"``: the same, but s is the std
+        of the returns G_t, so that a baseline which explains the returns gives small weights instead of
+        unit-size noise; ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch;
+        ``"returns"``: (A_t - mean A) / std G over the batch; ``False``: leave them. ``True`` and ``"returns"``
+        put each step's own return in the statistics that weigh it: a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
         episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
         objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long
@@ -311,8 +316,10 @@ class REINFORCE(OnPolicyAlgorithm):
         self.max_rollout_steps = max_rollout_steps
         self.reset_between_rollouts = reset_between_rollouts
         self.chunk_size = chunk_size
-        # normalize_advantage="unbiased" with one env: moving averages of the earlier batches' advantage mean and variance
+        # normalize_advantage="unbiased" / "unbiased_returns": moving averages of the earlier batches' means and
+        # variances of the advantages and of the returns (updated_statistics), None before the first batch
         self._advantage_statistics: tuple[float, float] | None = None
+        self._return_statistics: tuple[float, float] | None = None
 
         if _init_setup_model:
             self._setup_model()
@@ -671,9 +678,11 @@ class REINFORCE(OnPolicyAlgorithm):
         """
         Normalise the advantages of a whole batch as ``normalize_advantage`` says:
 
-        - ``"unbiased"``: (A_t - m_-i) / s_-i, the mean and std of the other envs' advantages (env i being the
-          step's own), or, with one env, (A_t - m') / sqrt(v'), m' and v' the moving averages of the earlier
-          batches' means and variances (``sb3_reinforce.normalization``; the first batch is left as it is);
+        - ``"unbiased"``: (A_t - m_i) / s_i, with m_i and s_i^2 the averages of the other envs' mean and variance of
+          the advantages (env i being the step's own) and of the moving averages of the earlier batches' (with one
+          env, the latter alone; the first batch is left as it is): ``sb3_reinforce.normalization``;
+        - ``"unbiased_returns"``: (A_t - m_i) / s_i(G), m_i as above and s_i(G) the same standard deviation taken
+          of the returns G_t instead of the advantages;
         - ``True``: (A_t - mean A) / (std A + 1e-8), SB3's, over the batch;
         - ``"returns"``: (A_t - mean A) / (std G + 1e-8), over the batch;
         - ``False``: A_t.
@@ -685,14 +694,14 @@ class REINFORCE(OnPolicyAlgorithm):
         """
         if not self.normalize_advantage:
             return advantages
-        if self.normalize_advantage == "unbiased":
-            if self.n_envs > 1:
-                mean, std = other_envs_statistics(advantages, env_indices, self.n_envs)
-                return (advantages - mean) / std
-            # One env: the moving averages of the earlier batches' means and variances
-            previous = self._advantage_statistics
-            self._advantage_statistics = updated_statistics(previous, advantages)
-            return advantages if previous is None else (advantages - previous[0]) / previous[1] ** 0.5
+        if self.normalize_advantage in DIRECTION_UNBIASED:
+            # Statistics of the other envs and of the earlier batches, then this batch joins the moving averages
+            mean, std = direction_unbiased_statistics(advantages, env_indices, self.n_envs, self._advantage_statistics)
+            if self.normalize_advantage == "unbiased_returns":
+                _, std = direction_unbiased_statistics(returns, env_indices, self.n_envs, self._return_statistics)
+            self._advantage_statistics = updated_statistics(self._advantage_statistics, advantages)
+            self._return_statistics = updated_statistics(self._return_statistics, returns)
+            return (advantages - mean) / std
         if len(advantages) < 2:
             return advantages
         scale = returns.std() if self.normalize_advantage == "returns" else advantages.std()

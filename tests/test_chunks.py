@@ -59,13 +59,14 @@ def gradient(model) -> th.Tensor:
 
 def whole_and_chunked(model, data) -> tuple[th.Tensor, dict, th.Tensor, dict]:
     """The gradient of the whole batch's loss in one pass, and accumulated over chunks of CHUNK steps."""
-    statistics = (1.5, 2.0)  # with one env, normalize_advantage="unbiased" uses the previous batch's
-    model._advantage_statistics = statistics
+    # The direction-unbiased normalisations use (and update) moving averages of the earlier batches' statistics
+    statistics = {"_advantage_statistics": (1.5, 2.0), "_return_statistics": (20.0, 30.0)}
+    model.__dict__.update(statistics)
     model.policy.zero_grad()
     loss, logs = model.compute_loss(data)
     loss.backward()
     whole = gradient(model)
-    model._advantage_statistics = statistics
+    model.__dict__.update(statistics)
     model.chunk_size = CHUNK
     model.policy.zero_grad()
     chunked_logs = model.accumulate_gradient(data)
@@ -85,6 +86,7 @@ SETTINGS = [
     {"baseline": "value", "normalize_advantage": "returns", "use_gamma_t": True, "gamma": 0.9},
     {"baseline": "linear", "normalize_advantage": True, "ent_coef": 0.1, "use_gamma_t": True, "gamma": 0.9},
     {"baseline": "linear", "normalize_advantage": "unbiased", "use_gamma_t": True, "gamma": 0.95},
+    {"baseline": "value", "normalize_advantage": "unbiased_returns"},
 ]
 
 
@@ -101,7 +103,9 @@ def test_chunked_gradient_equals_whole_batch(env_id, settings, n_envs):
         assert chunked_logs[key] == pytest.approx(logs[key], rel=1e-5, abs=1e-7), key
 
 
-@pytest.mark.parametrize("settings", SETTINGS[1:4], ids=["batch", "unbiased", "value-unbiased-entropy"])
+@pytest.mark.parametrize(
+    "settings", [*SETTINGS[1:4], SETTINGS[-1]], ids=["batch", "unbiased", "value-unbiased-entropy", "value-unbiased-returns"]
+)
 def test_chunked_gradient_equals_whole_batch_masked(settings):
     env = make_vec_env(InvalidActionEnvDiscrete, n_envs=2, seed=0, env_kwargs={"dim": 6, "n_invalid_actions": 3})
     model = MaskableREINFORCE("MlpPolicy", env, n_steps=24, seed=0, device="cpu", **settings)

@@ -10,6 +10,9 @@ from stable_baselines3.common.envs import FakeImageEnv
 from sb3_reinforce import REINFORCE
 from tests.envs import NeverEndingEnv
 
+# The accepted values, as the ValueError lists them
+NORMALIZE_ADVANTAGE_ERROR = r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased', 'unbiased_returns'\)"
+
 
 @pytest.mark.parametrize(
     "kwargs, message",
@@ -33,7 +36,7 @@ from tests.envs import NeverEndingEnv
         ({"vf_max_grad_norm": -1.0}, r"vf_max_grad_norm must be in \(0.0, inf\]"),
         (
             {"normalize_advantage": "std"},
-            r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\), got normalize_advantage='std'",
+            NORMALIZE_ADVANTAGE_ERROR + r", got normalize_advantage='std'",
         ),
         ({"baseline": "none", "bootstrap_truncated": True}, r"bootstrap_truncated=True needs baseline='value'"),
         # Values of the wrong type get the same message, naming the parameter, not numpy's bare TypeError
@@ -49,7 +52,12 @@ from tests.envs import NeverEndingEnv
         ({"stats_window_size": 0}, r"stats_window_size must be in \[1, inf\], got stats_window_size=0"),
         (
             {"normalize_advantage": "False"},
-            r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\), got normalize_advantage='False'",
+            NORMALIZE_ADVANTAGE_ERROR + r", got normalize_advantage='False'",
+        ),
+        # 1 == True, but only a bool or one of the names is accepted
+        (
+            {"normalize_advantage": 1},
+            NORMALIZE_ADVANTAGE_ERROR + r", got normalize_advantage=1$",
         ),
         ({"vf_n_epochs": 2.5}, r"vf_n_epochs must be an integer in \[1, inf\], got vf_n_epochs=2.5"),
         ({"use_gamma_t": 1}, r"use_gamma_t must be True or False, got use_gamma_t=1 \(int\)"),

@@ -221,8 +221,9 @@ def test_unrolled_log_probs_equal_collections():
         {"baseline": "none", "normalize_advantage": False},
         {"baseline": "value", "normalize_advantage": "unbiased", "ent_coef": 0.1},
         {"baseline": "linear", "normalize_advantage": True, "use_gamma_t": True, "gamma": 0.9},
+        {"baseline": "value", "normalize_advantage": "unbiased_returns"},
     ],
-    ids=["plain", "value-unbiased-entropy", "linear-batch-gamma-t"],
+    ids=["plain", "value-unbiased-entropy", "linear-batch-gamma-t", "value-unbiased-returns"],
 )
 def test_gradient_is_the_sum_over_episodes_unrolled_alone(settings):
     """The batch's gradient equals the sum of the gradients of each episode unrolled alone (with the batch's
@@ -235,7 +236,8 @@ def test_gradient_is_the_sum_over_episodes_unrolled_alone(settings):
         loss_fn()
         return th.cat([(p.grad if p.grad is not None else th.zeros_like(p)).flatten() for p in params])
 
-    statistics = model._advantage_statistics
+    # The moving averages of the direction-unbiased normalisations, restored before the chunked update
+    statistics = (model._advantage_statistics, model._return_statistics)
     advantages, _ = model.compute_advantages(data)
     whole = gradient(lambda: model.compute_loss(data, advantages)[0].backward())
     from sb3_reinforce.buffers import index_samples
@@ -249,7 +251,7 @@ def test_gradient_is_the_sum_over_episodes_unrolled_alone(settings):
     th.testing.assert_close(alone, whole, rtol=1e-4, atol=1e-6 * whole.abs().max().item())
     model.chunk_size = 7
     assert len(model._chunks(data)) > 2
-    model._advantage_statistics = statistics
+    model._advantage_statistics, model._return_statistics = statistics
     chunked = gradient(lambda: model.accumulate_gradient(data))
     th.testing.assert_close(chunked, whole, rtol=1e-4, atol=1e-6 * whole.abs().max().item())
 

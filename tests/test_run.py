@@ -195,6 +195,8 @@ def test_cnn_value_baseline():
         {"baseline": "value", "normalize_advantage": "returns"},
         {"baseline": "linear", "normalize_advantage": "returns", "use_gamma_t": True},
         {"baseline": "linear", "normalize_advantage": False},
+        {"baseline": "value", "normalize_advantage": "unbiased_returns"},
+        {"baseline": "linear", "normalize_advantage": "unbiased_returns", "reset_between_rollouts": False},
         {"ent_coef": 0.01, "max_grad_norm": float("inf")},
         {"reset_between_rollouts": False},
         {"learning_rate": lambda progress: 1e-3 * progress},

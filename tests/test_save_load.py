@@ -48,6 +48,11 @@ def test_save_load(tmp_path, env_id, baseline):
     assert loaded.baseline == baseline and loaded.use_gamma_t and loaded.n_steps == 16
     assert isinstance(loaded.policy.optimizer, th.optim.Adam)
     assert loaded.policy.optimizer.state_dict()["state"], "the optimizer's moments are restored"
+    # The moving averages of the default normalize_advantage="unbiased" go on from where they were (SB3 saves the
+    # (mean, variance) pairs as JSON lists)
+    assert model._advantage_statistics is not None and model._return_statistics is not None
+    assert list(loaded._advantage_statistics) == list(model._advantage_statistics)
+    assert list(loaded._return_statistics) == list(model._return_statistics)
     # The baseline's own state: the linear coefficients, the critic's optimizer
     if baseline == "none":
         assert loaded.baseline_estimator is None

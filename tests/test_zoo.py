@@ -24,10 +24,11 @@ from rl_zoo3.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER  
 from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
 from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 
-from sb3_reinforce import REINFORCE  # noqa: E402
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE  # noqa: E402
+from sb3_reinforce.reinforce import NORMALIZE_ADVANTAGE  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
-from sb3_reinforce.zoo.config import parse_params  # noqa: E402
+from sb3_reinforce.zoo.config import check_values, parse_params  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
     convert_reinforce_params,
     params_held_fixed,
@@ -296,6 +297,7 @@ def test_params_held_fixed_are_not_drawn():
         {"baseline": "none", "normalize_advantage": False},
         {"baseline": "linear", "normalize_advantage": "returns"},
         {"baseline": "value", "normalize_advantage": True, "vf_learning_rate": 3e-4},
+        {"baseline": "value", "normalize_advantage": "unbiased_returns", "vf_learning_rate": 3e-4},
     ],
 )
 def test_sampler_matches_converter(baseline_params):
@@ -317,6 +319,13 @@ def test_sampler_matches_converter(baseline_params):
     assert model.baseline == baseline_params["baseline"] and model.n_steps == 32
     assert model.normalize_advantage == baseline_params["normalize_advantage"]
     assert model.vf_learning_rate == baseline_params.get("vf_learning_rate", 1e-3)
+
+
+def test_sampler_draws_every_normalization():
+    """The search draws normalize_advantage among every value the constructor accepts."""
+    trial = optuna.create_study().ask()
+    sample_reinforce_params(trial, 0, 1, {})
+    assert trial.distributions["normalize_advantage"].choices == NORMALIZE_ADVANTAGE
 
 
 @pytest.mark.parametrize(
@@ -361,7 +370,7 @@ def test_bad_config_key_gives_a_clear_error(tmp_path, capsys, entry, extra_args,
         ),
         ({}, ["-params", "gamma:1.5"], r"gamma must be in \[0.0, 1.0\], got gamma=1.5"),
         ({"n_steps": 0}, [], r"in entry 'CartPole-v1' of .*: n_steps must be in \[1, inf\], got n_steps=0"),
-        ({"normalize_advantage": "std"}, [], r"normalize_advantage must be one of \(False, True, 'returns', 'unbiased'\)"),
+        ({"normalize_advantage": "std"}, [], re.escape(f"normalize_advantage must be one of {NORMALIZE_ADVANTAGE}")),
         # The zoo would wrap a negative learning rate in no schedule and a string in a broken one
         ({"learning_rate": -1e-3}, [], r"learning_rate must be in \(0.0, inf\], got learning_rate=-0.001"),
         ({"learning_rate": "lin_x"}, [], r"learning_rate='lin_x' is neither a number nor a schedule such as 'lin_3e-3'"),
@@ -389,6 +398,10 @@ def test_params_are_read_as_the_zoo_reads_them():
     assert bare_words == {}
     # The good values of a REINFORCE entry pass the check
     prepare_train_args(["--algo", "reinforce", "-params", "baseline:'linear'", "learning_rate:'lin_1e-3'", "n_steps:8"])
+    # Every normalisation an entry may name passes it, for each algorithm
+    for value in NORMALIZE_ADVANTAGE:
+        for algo_class in (REINFORCE, MaskableREINFORCE, RecurrentREINFORCE):
+            assert check_values({"normalize_advantage": value}, set(), algo_class) is None, (value, algo_class)
 
 
 def test_help_of_other_scripts_lists_reinforce(capsys):

@@ -74,13 +74,14 @@ class MaskableREINFORCE(REINFORCE):
     :param vf_batch_size: Steps per minibatch of the value baseline's regression, >= 1
     :param vf_max_grad_norm: Clipping of the value baseline's gradient norm, > 0 (``float("inf")`` disables it)
     :param normalize_advantage: How to normalise the weights A_t = G_t - b(s_t): ``"unbiased"`` (the default):
-        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: those
-        of the other envs' steps in the batch (with one env: moving averages over the earlier batches), so that the update's
-        expectation stays a positive multiple of the policy gradient (see ``sb3_reinforce.normalization``);
-        ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch; ``"returns"``:
-        (A_t - mean A) / std G over the batch, the scale of the standardised returns, so that a baseline which
-        explains the returns gives small weights instead of unit-size noise; ``False``: leave them. ``True`` and
-        ``"returns"`` put each step's own return in the statistics that weigh it: a bias of order 1/batch size
+        standardise them, (A_t - m) / s, with a mean m and std s that do not depend on the steps they weigh: for
+        each env, the average of the other envs' statistics in the batch and of moving averages over the earlier
+        batches (with one env, the latter alone), so that the update's expectation stays a positive multiple of the
+        policy gradient (see ``sb3_reinforce.normalization``); ``"unbiased_returns"``: the same, but s is the std
+        of the returns G_t, so that a baseline which explains the returns gives small weights instead of
+        unit-size noise; ``True``: SB3's batch standardisation, (A_t - mean A) / std A over the batch;
+        ``"returns"``: (A_t - mean A) / std G over the batch; ``False``: leave them. ``True`` and ``"returns"``
+        put each step's own return in the statistics that weigh it: a bias of order 1/batch size
     :param use_gamma_t: Whether to multiply each step's term by gamma^t, t being the step's index inside its
         episode (Sutton & Barto's REINFORCE). With it and gamma < 1 the update is unbiased for the discounted
         objective. Off by default, as in most implementations: gamma^t all but erases the late steps of long

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from sb3_reinforce.reinforce import NORMALIZE_ADVANTAGE
+
 if TYPE_CHECKING:
     import optuna
 
@@ -113,7 +115,7 @@ def sample_reinforce_params(trial: "optuna.Trial", n_actions: int, n_envs: int, 
     if "baseline" not in fixed:
         sampled["baseline"] = trial.suggest_categorical("baseline", ["none", "value", "linear"])
     if "normalize_advantage" not in fixed:
-        sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True, "returns", "unbiased"])
+        sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", list(NORMALIZE_ADVANTAGE))
     if "ent_coef" not in fixed:
         sampled["ent_coef"] = trial.suggest_float("ent_coef", 1e-8, 0.1, log=True)
     if "max_grad_norm" not in fixed:
