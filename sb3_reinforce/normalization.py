@@ -27,6 +27,8 @@ import torch as th
 
 # Weight of the newest batch in the moving averages of updated_statistics (about the last 10 batches count)
 MOVING_AVERAGE_WEIGHT = 0.1
+# Weight of the other envs' statistics against the moving averages in direction_unbiased_statistics: equal weights
+OTHER_ENVS_WEIGHT = 0.5
 # Below this standard deviation (or with fewer than 2 steps) the statistics give no scale: the weights are only centred
 MIN_STD = 1e-8
 
@@ -115,8 +117,9 @@ def direction_unbiased_statistics(
     mean, variance, enough = other_envs_statistics(values, env_indices, n_envs)
     if earlier is not None:
         # Where the other envs give no statistics, the earlier batches' alone
-        mean = th.where(enough, (mean + earlier[0]) / 2, th.full_like(mean, earlier[0]))
-        variance = th.where(enough, (variance + earlier[1]) / 2, th.full_like(variance, earlier[1]))
+        weight = OTHER_ENVS_WEIGHT
+        mean = th.where(enough, weight * mean + (1 - weight) * earlier[0], th.full_like(mean, earlier[0]))
+        variance = th.where(enough, weight * variance + (1 - weight) * earlier[1], th.full_like(variance, earlier[1]))
     std = variance.sqrt()
     std = th.where(std > MIN_STD, std, th.ones_like(std))
     return mean[env_indices].to(values.dtype), std[env_indices].to(values.dtype)
