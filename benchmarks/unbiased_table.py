@@ -226,20 +226,32 @@ def summary(groups: dict) -> list[str]:
             "Its bias is O(1/batch): largest on one env."
         )
     worse = []
-    ratios = {n_envs: [] for n_envs, _ in BATCHES}
+    ratios: dict[int, list[tuple[float, str]]] = {n_envs: [] for n_envs, _ in BATCHES}
     for (value, baseline, n_envs), rows in groups.items():
         if value not in ("'unbiased'", "'unbiased_returns'"):
             continue
         reference = groups[(repr(True), baseline, n_envs)]
-        ratios[n_envs].append(np.mean([r["mse"] for r in rows]) / np.mean([r["mse"] for r in reference]))
+        ratio = np.mean([r["mse"] for r in rows]) / np.mean([r["mse"] for r in reference])
+        name = code(value.strip("'"))
+        ratios[n_envs].append((ratio, f"{name} with baseline {baseline}"))
         for n in BLOCKS:
             ours, theirs = (np.mean([r[f"cosine_{n}"] for r in group]) for group in (rows, reference))
             if ours < theirs:
                 worse.append(f"{value} {baseline} {n_envs} x 2 at N={n}: {ours:.4f} < {theirs:.4f}")
     spread = ", ".join(
-        f"{min(r):.2f}-{max(r):.2f} times `True`'s on {n} {'envs' if n > 1 else 'env'}" for n, r in ratios.items()
+        f"{min(r)[0]:.2f}-{max(r)[0]:.2f} times `True`'s on {n} {'envs' if n > 1 else 'env'} (the largest: {max(r)[1]})"
+        for n, r in ratios.items()
     )
-    lines.append(f"- Spread: the direction-unbiased forms' MSE is {spread} (on one env `True`'s includes its bias).")
+    lines.append(f"- Spread: the direction-unbiased forms' MSE is {spread}; on one env `True`'s includes its bias.")
+    against_returns = [
+        np.mean([r["mse"] for r in rows]) / np.mean([r["mse"] for r in groups[("'returns'", baseline, n_envs)]])
+        for (value, baseline, n_envs), rows in groups.items()
+        if value == "'unbiased_returns'" and baseline != "none"
+    ]
+    lines.append(
+        f'- `"unbiased_returns"`\'s MSE is {min(against_returns):.2f}-{max(against_returns):.2f} times that of `"returns"`, '
+        "its batch-statistics counterpart, with a baseline."
+    )
     lines.append(
         "- After N updates their cosine with the gradient is at least `True`'s in every row and every N."
         if not worse
