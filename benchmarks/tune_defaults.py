@@ -108,7 +108,7 @@ def main() -> None:
     print(f"CartPole-v1, 8 envs, {BUDGET} steps, {args.seeds} seeds; evaluation every {EVAL_EVERY} steps")
     print(f"on 10 deterministic episodes. Command: python benchmarks/tune_defaults.py --grid {args.grid} --seeds {args.seeds}")
     print()
-    columns = [*grid, "seeds reaching 475", "median steps to 475", "final return"]
+    columns = [*grid, "seeds reaching 475", "median steps to 475", "final return", "final by seed"]
     print("| " + " | ".join(columns) + " |")
     print("|---" * len(columns) + "|")
     for i, setting in enumerate(settings):
@@ -118,6 +118,7 @@ def main() -> None:
         median = f"{int(np.median(hits)):,}" if hits else "-"
         cells = [f"{value:g}" if isinstance(value, float) else str(value) for value in setting.values()]
         cells += [f"{len(hits)}/{args.seeds}", median, f"{np.mean(finals):.0f} ± {np.std(finals):.0f}"]
+        cells.append(", ".join(f"{final:.0f}" for final in finals))
         print("| " + " | ".join(cells) + " |")
 
 
