@@ -4,7 +4,8 @@ The two figures of the tutorial (docs/guide/tutorial.md), from the tutorial's ow
 - ``logit_gradient.png``: for one state, the gradient of -G log pi(a|s) on every logit, for a positive and a negative
   return: every output moves, not only the taken action's;
 - ``learning_curves.png``: the tutorial's from-scratch agent beside REINFORCE with the same settings (one episode per
-  update, the same network, learning rate and discount), on CartPole-v1, the training return of each episode.
+  update, the same network and initialisation, Adam with the same learning rate, the same discount), on CartPole-v1,
+  the training return of each episode.
 
     python benchmarks/tutorial_figures.py [--seeds 3]
 
@@ -64,7 +65,9 @@ def library_returns(seed: int, n_episodes: int) -> np.ndarray:
         gamma=0.99,
         normalize_advantage=False,
         max_grad_norm=float("inf"),
-        policy_kwargs={"net_arch": {"pi": [64, 64], "vf": [64, 64]}},
+        # The tutorial's network as PyTorch initialises it, and Adam with PyTorch's defaults (SB3's: orthogonal
+        # initialisation, eps 1e-5)
+        policy_kwargs={"net_arch": {"pi": [64, 64], "vf": [64, 64]}, "ortho_init": False, "optimizer_kwargs": {"eps": 1e-8}},
         seed=seed,
     )
     model.learn(10**7, callback=StopAfterEpisodes(n_episodes))

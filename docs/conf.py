@@ -56,3 +56,5 @@ html_theme = "sphinx_rtd_theme"
 html_static_path = ["_static"]
 html_title = f"sb3-reinforce {__version__}"
 htmlhelp_basename = "sb3reinforcedoc"
+# Wider pages and wrapping table cells, for the results tables
+html_css_files = ["css/custom.css"]
