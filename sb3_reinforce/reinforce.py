@@ -671,7 +671,7 @@ class REINFORCE(OnPolicyAlgorithm):
         """
         Normalise the advantages of a whole batch as ``normalize_advantage`` says:
 
-        - ``"unbiased"``: (A_t - m_-i) / s_-i, the mean and std of the other envs' advantages (env i being the
+        - ``"unbiased"``: ``(A_t - m_-i) / s_-i``, the mean and std of the other envs' advantages (env i being the
           step's own), or, with one env, (A_t - m') / sqrt(v'), m' and v' the moving averages of the earlier
           batches' means and variances (``sb3_reinforce.normalization``; the first batch is left as it is);
         - ``True``: (A_t - mean A) / (std A + 1e-8), SB3's, over the batch;

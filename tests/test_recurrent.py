@@ -28,6 +28,7 @@ from sb3_reinforce import REINFORCE, RecurrentREINFORCE
 from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks
 from sb3_reinforce.zoo.envs import CueRecallEnv
 from tests.envs import CueMDP
+from tests.pages import DOCS, example
 from tests.test_run import RewardAction
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -309,19 +310,16 @@ MEMORY_BUDGET = 20_000
 
 
 def test_readme_example_runs(tmp_path, monkeypatch):
-    """The README's RecurrentREINFORCE example (shortened to 2,000 steps) trains, predicts with states, evaluates,
+    """The RecurrentREINFORCE page's example (shortened to 2,000 steps) trains, predicts with states, evaluates,
     saves and loads."""
     import re
-    from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    match = re.search(r"<!-- example: recurrent -->\s*```python\n(.*?)```", readme, re.DOTALL)
-    assert match, "the README's recurrent example is missing"
-    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", match.group(1))
+    page = DOCS / "modules" / "reinforce_recurrent.md"
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", example(page, "recurrent"))
     assert n_replaced == 1
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, str(page), "exec"), namespace)
     assert isinstance(namespace["model"], RecurrentREINFORCE) and namespace["states"][0].shape == (1, 8, 64)
     assert (tmp_path / "recurrent_reinforce_cartpole_novel.zip").is_file()
 
