@@ -16,8 +16,8 @@ mean episode length; runs older than the length column have the first two) and i
 benchmarks/data/runs.csv. ``report`` rebuilds, from those files alone and without retraining, every table and figure
 of the results: docs/benchmark.md, one learning-curve PNG per env (docs/images/benchmark/), the summary tables of the
 algorithm pages (docs/modules/reinforce.md, reinforce_recurrent.md) and the README's teaser. It aggregates the seeds
-with rliable (``pip install rliable``; rliable 1.2 needs arch < 8, which fails to import with pandas 3: add
-``'pandas<3'``).
+with rliable: ``pip install -e ".[benchmark]"`` (rliable 1.2 needs arch < 8, which fails to import with pandas 3, so
+the extra pins both).
 
 Each env belongs to one suite (``SUITES``), which names the algorithms compared on it. Where the zoo has no entry
 for an env id, the entry of the nearest version is used (``ZOO_ALIASES``); where it has none at all, the benchmark's
@@ -530,7 +530,7 @@ def interval_estimates(scores: dict[str, np.ndarray], statistic) -> tuple[dict[s
     try:
         from rliable import library as rly
     except Exception as error:  # rliable 1.2 needs arch < 8, which fails to import with pandas >= 3
-        raise SystemExit(f"report needs rliable: pip install rliable 'pandas<3' ({error})") from error
+        raise SystemExit(f'report needs rliable: pip install -e ".[benchmark]" from the clone\'s root ({error})') from error
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # arch's notice about the random state's type
         return rly.get_interval_estimates(
@@ -730,7 +730,12 @@ def report(args: argparse.Namespace) -> None:
         *PROTOCOL,
         *variants_note({label for env in labels.values() for label in env if label in VARIANTS}),
     ]
-    lines += ["", "Regenerate every table and figure from the raw data: `python benchmarks/benchmark.py report`.", ""]
+    lines += [
+        "",
+        "Regenerate every table and figure from the raw data: `python benchmarks/benchmark.py report` (it needs the "
+        '`benchmark` extra, `pip install -e ".[benchmark]"`, for rliable).',
+        "",
+    ]
     for suite, (_, env_ids, marker) in SUITES.items():
         suite_labels = [label for label in labels_in_order() if any(label in labels[env_id] for env_id in env_ids)]
         table = summary_table(suite_labels, {env_id: summaries[env_id] for env_id in env_ids})
