@@ -25,6 +25,7 @@ from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
 from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 
 from sb3_reinforce import REINFORCE  # noqa: E402
+from sb3_reinforce.utils import CNN_THREADS  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import parse_params  # noqa: E402
@@ -90,15 +91,30 @@ def test_register_refuses_to_overwrite(monkeypatch):
         register()
 
 
+ONE_THREAD = ["--num-threads", "1"]
+
+
 def test_default_config_is_injected_only_for_reinforce(tmp_path):
     shipped = str(default_config_path())
-    assert prepare_train_args(["--algo", "reinforce"]) == ["--algo", "reinforce", "--conf-file", shipped]
-    assert prepare_train_args(["--algo=reinforce", "--env", "Acrobot-v1"])[-2:] == ["--conf-file", shipped]
+    assert prepare_train_args(["--algo", "reinforce"]) == ["--algo", "reinforce", "--conf-file", shipped, *ONE_THREAD]
+    assert prepare_train_args(["--algo=reinforce", "--env", "Acrobot-v1"])[-4:] == ["--conf-file", shipped, *ONE_THREAD]
     conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy"}})
     for flag in ("--conf-file", "-conf"):
-        assert prepare_train_args(["--algo", "reinforce", flag, conf]) == ["--algo", "reinforce", flag, conf]
+        assert prepare_train_args(["--algo", "reinforce", flag, conf]) == ["--algo", "reinforce", flag, conf, *ONE_THREAD]
     for args in (["--algo", "a2c"], ["--algo", "ppo", "--env", "Pendulum-v1"], []):
-        assert prepare_train_args(args) == args
+        assert prepare_train_args(args) == [*args, *ONE_THREAD]
+
+
+@pytest.mark.parametrize("algo", ["reinforce", "ppo"])
+def test_train_picks_the_policys_thread_count(algo, tmp_path):
+    """Without --num-threads, train runs on the count that is fast for the entry's policy (the zoo's default, -1, is
+    torch's one thread per core, which slows a small MLP down on a busy machine); a count the user gives is kept."""
+    assert prepare_train_args(["--algo", algo, "--env", "CartPole-v1"])[-2:] == ONE_THREAD
+    assert prepare_train_args(["--algo", algo, "--env", "ALE/Breakout-v5"])[-2:] == ["--num-threads", str(CNN_THREADS)]
+    for given in (["--num-threads", "3"], ["--num-threads=3"]):
+        assert prepare_train_args(["--algo", algo, *given])[-len(given) :] == given
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "CnnPolicy"}})
+    assert prepare_train_args(["--algo", algo, "--conf-file", conf])[-2:] == ["--num-threads", str(CNN_THREADS)]
 
 
 def test_train_enjoy_round_trip_with_shipped_config(tmp_path, capsys):

@@ -126,7 +126,7 @@ def test_cue_recall_is_registered_with_a_gap_longer_than_the_entry_n_steps():
 def test_shipped_config_is_injected():
     config = str(default_config_path(ALGO))
     assert config.endswith("reinforce_lstm.yml")
-    assert prepare_train_args(["--algo", ALGO]) == ["--algo", ALGO, "--conf-file", config]
+    assert prepare_train_args(["--algo", ALGO]) == ["--algo", ALGO, "--conf-file", config, "--num-threads", "1"]
 
 
 def test_shipped_config_parses():
