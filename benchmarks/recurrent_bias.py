@@ -29,6 +29,7 @@ Usage:
     python benchmarks/recurrent_bias.py run --seed 5 --envs 4 --updates 15000 --checkpoints 2500 7500 15000
     python benchmarks/recurrent_bias.py run --seed 5 --envs 4 --updates 7500 --streams 7   # re-seeded after building
     python benchmarks/recurrent_bias.py montecarlo --seed 5 --episodes 1000000  # a hand-written REINFORCE
+    python benchmarks/recurrent_bias.py independence --seed 5 --envs 4 --updates 60000  # the episodes' independence
 """
 
 import argparse
@@ -400,6 +401,79 @@ def montecarlo(seed: int, n_episodes: int) -> None:
     print(f"Hotelling T^2 {t2:.1f} on {update_model.rank} dof, p = {t2_p:.3f}")
 
 
+def sufficient_statistics(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    The 8 per-episode statistics the update depends on, m_(c,t) = G_t (1{a_t = 0} - pi_t(0 | c)) for the episode's cue
+    c and each t < L (0 elsewhere): with two actions grad log pi_t(a_t) = (1{a_t = 0} - pi_t(0)) g_(c,t), so
+    f = sum_t m_(c,t) g_(c,t). Returns them per cell, whitened under P (identity covariance, zero mean), and their
+    whitening matrix.
+    """
+    p0 = {}
+    for cue, t in itertools.product((0, 1), range(max(BlankCueMDP.LENGTHS))):
+        mask = np.array([c == cue and len(a) > t for c, a in CELLS])
+        first = np.array([c == cue and len(a) > t and a[t] == 0 for c, a in CELLS])
+        p0[cue, t] = probabilities[first].sum() / probabilities[mask].sum()
+    statistics = np.zeros((len(CELLS), 8))
+    for k, (cue, actions) in enumerate(CELLS):
+        for t, ret in enumerate(episode_returns(cue, actions)):
+            statistics[k, 4 * cue + t] = ret * (float(actions[t] == 0) - p0[cue, t])
+    mean = probabilities @ statistics
+    covariance = (statistics.T * probabilities) @ statistics - np.outer(mean, mean)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    whitening = eigenvectors / np.sqrt(eigenvalues)
+    return (statistics - mean) @ whitening, whitening
+
+
+def independence(seed: int, n_envs: int, n_updates: int, streams: int | None = None, n_blocks: int = 4) -> None:
+    """
+    Whether the collected episodes are independent draws of the policy's distribution: the 8 whitened statistics of
+    ``sufficient_statistics`` of every episode (collection only), their variance (1), their correlation between the
+    envs of a rollout and across rollouts (0), and Hotelling's T^2 of their mean over consecutive blocks of rollouts
+    (chi-square, 8 dof each). Also checks that the sampler is the exponential race: th.multinomial(p, 1) is
+    argmax(p / E), E the generator's Exp(1) stream, consumed 2 per env and step.
+    """
+    th.manual_seed(seed)
+    probs = th.softmax(th.randn(4, 2), dim=-1)
+    state = th.get_rng_state()
+    draws = th.cat([th.multinomial(probs, 1) for _ in range(3)]).flatten()
+    th.set_rng_state(state)
+    race = (probs.repeat(3, 1) / th.empty(12, 2).exponential_()).argmax(1)
+    print(f"th.multinomial == argmax(p / Exp(1) stream): {bool((draws == race).all())}")
+    model = make_model(seed, n_envs, streams)
+    probabilities, _ = cell_model(model.policy)
+    whitened, _ = sufficient_statistics(probabilities)
+    index = {cell: i for i, cell in enumerate(CELLS)}
+    cells = np.zeros((n_updates, n_envs), dtype=np.int64)
+    _, callback = model._setup_learn(10**12, None)
+    for update in range(n_updates):
+        assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)
+        for env, cue, actions in rollout_episodes(next(model.rollout_buffer.get())):
+            cells[update, env] = index[cue, actions]
+    y = whitened[cells]  # (n_updates, n_envs, 8)
+    print(f"variance of the whitened statistics (1 expected): {np.round(y.reshape(-1, 8).var(0), 3).tolist()}")
+    if n_envs > 1:
+        pairs = [(i, j) for i in range(n_envs) for j in range(i + 1, n_envs)]
+        between = np.mean([(y[:, i] * y[:, j]).mean(0) for i, j in pairs], axis=0)
+        print(
+            f"correlation between the envs of a rollout (standard error {1 / np.sqrt(n_updates * len(pairs)):.4f}): "
+            f"{np.round(between, 4).tolist()}"
+        )
+    for lag in (1, 2, 5, 10):
+        across = np.mean([(y[lag:, i] * y[:-lag, j]).mean(0) for i in range(n_envs) for j in range(n_envs)], axis=0)
+        print(
+            f"correlation across rollouts at lag {lag} (standard error {1 / np.sqrt((n_updates - lag) * n_envs**2):.4f}):"
+            f" {np.round(across, 4).tolist()}"
+        )
+    per_rollout = y.sum(1)
+    block = n_updates // n_blocks
+    t2 = [float((per_rollout[b * block : (b + 1) * block].sum(0) ** 2).sum() / (block * n_envs)) for b in range(n_blocks)]
+    whole = float((per_rollout.sum(0) ** 2).sum() / (n_updates * n_envs))
+    print(
+        f"T^2 of blocks of {block} rollouts (8 dof): {np.round(t2, 1).tolist()}, p = "
+        f"{np.round(stats.chi2.sf(t2, 8), 4).tolist()}; all {n_updates}: {whole:.1f}, p = {stats.chi2.sf(whole, 8):.4f}"
+    )
+
+
 TABLE = [  # (seed, streams, envs, updates, checkpoints): the deviation report's configurations
     (5, None, 4, 15000, [2500, 7500, 15000]),
     (5, None, 2, 15000, [15000]),
@@ -413,7 +487,7 @@ TABLE = [  # (seed, streams, envs, updates, checkpoints): the deviation report's
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["run", "table", "montecarlo"])
+    parser.add_argument("command", choices=["run", "table", "montecarlo", "independence"])
     parser.add_argument("--seed", type=int, default=5, help="the model's seed (policy initialisation and streams)")
     parser.add_argument("--envs", type=int, default=4)
     parser.add_argument("--updates", type=int, default=7500)
@@ -425,6 +499,9 @@ def main() -> None:
     print("Command: python benchmarks/recurrent_bias.py " + " ".join(sys.argv[1:]), flush=True)
     if args.command == "montecarlo":
         montecarlo(args.seed, args.episodes)
+        return
+    if args.command == "independence":
+        independence(args.seed, args.envs, args.updates, args.streams)
         return
     print(HEADER, flush=True)
     configurations = (
