@@ -25,7 +25,8 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE, RecurrentREINFORCE
-from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks
+from sb3_reinforce.reinforce_recurrent import sequences
+from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks, unroll_in_segments
 from sb3_reinforce.zoo.envs import CueRecallEnv
 from tests.envs import CueMDP
 from tests.test_run import RewardAction
@@ -194,10 +195,14 @@ def collected_batch(baseline: str = "none", n_envs: int = 3, **kwargs):
     return model, next(model.rollout_buffer.get())
 
 
-def test_unrolled_log_probs_equal_collections():
-    """The update's log pi(a_t | o_0..o_t), all episodes padded and unrolled in one LSTM call, equals the one
-    collection computes: get_distribution one step at a time, the state carried and reset at episode starts."""
-    model, data = collected_batch()
+@pytest.mark.parametrize("chunk_size", [None, 2], ids=["one-call", "segments"])
+def test_unrolled_log_probs_equal_collections(chunk_size):
+    """The update's log pi(a_t | o_0..o_t), all episodes padded and unrolled in one LSTM call (or, with chunk_size=2,
+    in segments of one time step of every episode, the state carried across), equals the one collection computes:
+    get_distribution one step at a time, the state carried and reset at episode starts."""
+    model, data = collected_batch(chunk_size=chunk_size)
+    if chunk_size is not None:
+        assert sequences.padded_size(data.episode_steps) > chunk_size  # segments, not one call
     episodes = episode_bounds(data.episode_steps)
     assert len(episodes) > 3 and len({end - start for start, end in episodes}) > 1  # several lengths: padding happens
     actions = data.actions.long().flatten()
@@ -252,6 +257,33 @@ def test_gradient_is_the_sum_over_episodes_unrolled_alone(settings):
     model._advantage_statistics = statistics
     chunked = gradient(lambda: model.accumulate_gradient(data))
     th.testing.assert_close(chunked, whole, rtol=1e-4, atol=1e-6 * whole.abs().max().item())
+
+
+@pytest.mark.parametrize("lengths", [(11,), (11, 4, 7)], ids=["one-episode", "three-episodes"])
+def test_segments_carry_the_state_and_its_gradient(lengths):
+    """unroll_in_segments with a bound shorter than the episodes: its outputs equal the one-call unroll's, and so
+    does the gradient of the outputs of the steps t >= 6 with respect to the features of the steps t < 3, which
+    reaches them only through the LSTM state carried across the segment boundaries (segments of 2 or 3 steps here).
+    Restarting each segment from the zero state changes the outputs; detaching the carried state zeroes that
+    gradient (measured: its largest entry is 0.07 with either layout, the tolerance 1e-6)."""
+    policy = RecurrentREINFORCE("MlpLstmPolicy", "CartPole-v1", seed=0, device="cpu", policy_kwargs=SMALL_LSTM).policy
+    lstm = policy.lstm_actor
+    episode_steps = th.cat([th.arange(length) for length in lengths])
+    features = th.randn((len(episode_steps), lstm.input_size), generator=th.Generator().manual_seed(0), requires_grad=True)
+    late = (episode_steps >= 6).float()
+
+    def outputs_and_gradient(max_padded_steps: int | None) -> tuple[th.Tensor, th.Tensor]:
+        (outputs,) = unroll_in_segments(
+            policy, lstm, episode_steps, max_padded_steps, lambda rows: features[rows], lambda latent, rows: (latent.sum(1),)
+        )
+        (grad,) = th.autograd.grad((outputs * late).sum(), features)
+        return outputs.detach(), grad[episode_steps < 3]
+
+    one_call, one_call_grad = outputs_and_gradient(None)
+    segmented, segmented_grad = outputs_and_gradient(3 if len(lengths) == 1 else 6)
+    assert one_call_grad.abs().max() > 0.01
+    th.testing.assert_close(segmented, one_call, rtol=1e-5, atol=1e-6)
+    th.testing.assert_close(segmented_grad, one_call_grad, rtol=1e-4, atol=1e-6)
 
 
 def test_episode_chunks():

@@ -7,7 +7,8 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.type_aliases import PyTorchObs
 
 from sb3_reinforce.baselines import ValueBaseline
-from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, unroll
+from sb3_reinforce.buffers import index_rows
+from sb3_reinforce.reinforce_recurrent.sequences import Rows, episode_bounds, unroll_in_segments
 
 
 class RecurrentValueBaseline(ValueBaseline):
@@ -21,7 +22,10 @@ class RecurrentValueBaseline(ValueBaseline):
 
     It is regressed on the Monte Carlo returns as ``ValueBaseline`` is, by ``n_epochs`` passes over the batch, in
     minibatches of whole episodes (about ``batch_size`` steps each, an episode never split), after the batch's
-    advantages were computed.
+    advantages were computed. A minibatch (or a chunk to predict) whose episodes, padded to the longest, hold more
+    than ``chunk_size`` steps is unrolled in segments of at most ``chunk_size`` padded steps, with activation
+    checkpointing when it is fitted (``sequences.unroll_in_segments``): the same values and gradients, with the
+    memory of one segment whatever the episodes' lengths.
 
     :param policy: The recurrent policy whose value head is the baseline
     :param learning_rate: The critic's learning rate (> 0)
@@ -29,7 +33,22 @@ class RecurrentValueBaseline(ValueBaseline):
     :param batch_size: Steps per minibatch (>= 1), whole episodes
     :param max_grad_norm: Clipping of the critic's gradient norm at each step (> 0, ``inf`` to disable)
     :param vf_coef: Weight of the regression loss: with Adam it matters only against ``max_grad_norm``
+    :param chunk_size: The bound on the padded steps of one pass of the critic (>= 1; RecurrentREINFORCE passes its
+        own), or None for none: every minibatch in one pass
     """
+
+    def __init__(
+        self,
+        policy: ActorCriticPolicy,
+        learning_rate: float,
+        n_epochs: int,
+        batch_size: int,
+        max_grad_norm: float,
+        vf_coef: float = 1.0,
+        chunk_size: int | None = None,
+    ):
+        super().__init__(policy, learning_rate, n_epochs, batch_size, max_grad_norm, vf_coef)
+        self.chunk_size = chunk_size
 
     @staticmethod
     def critic_parameters(policy: ActorCriticPolicy) -> list[th.nn.Parameter]:
@@ -58,17 +77,35 @@ class RecurrentValueBaseline(ValueBaseline):
         :return: V_phi, shape (batch,)
         """
         assert isinstance(policy, RecurrentActorCriticPolicy)
-        features = super(ActorCriticPolicy, policy).extract_features(observations, policy.vf_features_extractor)
-        if policy.share_features_extractor:
-            features = features.detach()  # the actor's features extractor is not the critic's to train
+
+        def features(rows: Rows) -> th.Tensor:
+            obs = index_rows(observations, rows)
+            if policy.share_features_extractor:
+                with th.no_grad():  # the actor's features extractor is not the critic's to train
+                    return super(ActorCriticPolicy, policy).extract_features(obs, policy.vf_features_extractor)
+            return super(ActorCriticPolicy, policy).extract_features(obs, policy.vf_features_extractor)
+
+        def value(latent_vf: th.Tensor, rows: Rows) -> tuple[th.Tensor]:
+            return (policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten(),)
+
         if policy.lstm_critic is not None:
-            latent_vf = unroll(policy, policy.lstm_critic, features, episode_steps)
+            values = unroll_in_segments(policy, policy.lstm_critic, episode_steps, self.chunk_size, features, value)[0]
         elif policy.shared_lstm:
-            latent_vf = unroll(policy, policy.lstm_actor, features, episode_steps).detach()
+            # The actor's LSTM, detached: its output is computed without a graph, then the value head with one
+            with th.no_grad():
+                latent_vf = unroll_in_segments(
+                    policy, policy.lstm_actor, episode_steps, self.chunk_size, features, lambda latent, rows: (latent,)
+                )[0]
+            assert latent_vf is not None
+            values = value(latent_vf, slice(None))[0]
         else:
             assert policy.critic is not None, "without a critic LSTM, sb3-contrib's policy has a linear critic layer"
-            latent_vf = policy.critic(features)
-        return policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten()
+            critic = policy.critic
+            values = unroll_in_segments(
+                policy, None, episode_steps, self.chunk_size, features, lambda latent, rows: value(critic(latent), rows)
+            )[0]
+        assert values is not None
+        return values
 
     def minibatches(self, episode_steps: th.Tensor) -> list[th.Tensor]:
         """
