@@ -25,10 +25,11 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE, RecurrentREINFORCE
+from sb3_reinforce.reinforce_recurrent import buffers as recurrent_buffers
 from sb3_reinforce.reinforce_recurrent import sequences
 from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks, unroll_in_segments
 from sb3_reinforce.zoo.envs import CueRecallEnv
-from tests.envs import CueMDP
+from tests.envs import CueMDP, ToDictWrapper
 from tests.test_run import RewardAction
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -361,6 +362,51 @@ def test_readme_example_runs(tmp_path, monkeypatch):
 def test_buffer_without_trainable_steps_yields_nothing():
     """As ReinforceRolloutBuffer: a rollout where no episode joined (possible without the resets) gives no batch."""
     model, _ = collected_batch()
+    _, callback = model._setup_learn(10**6, None)
+    assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)  # not read by get() yet
     buffer = model.rollout_buffer
     buffer.trainable[: buffer.pos] = False
     assert list(buffer.get()) == []
+
+
+@pytest.mark.parametrize("reset_between_rollouts", [True, False], ids=["resets", "no-resets"])
+@pytest.mark.parametrize("policy", ["MlpLstmPolicy", "MultiInputLstmPolicy"])
+def test_batch_observations_are_a_view_of_the_buffer(policy, reset_between_rollouts, monkeypatch):
+    """The buffer stores the observations env-major, and get() moves the trainable steps' observations to the start
+    of that storage, in place: the batch's observations are a view of the buffer (no copy of the rollout's frames),
+    equal to the trainable steps' observations in the order get() yields them, whole or in minibatches; steps that
+    are not trained on (at an env's end, while it waits for the others, and, without the resets, at its start) are
+    dropped. add() is refused until reset(). The rows are moved 2 at a time here, so that blocks overlap."""
+    monkeypatch.setattr(recurrent_buffers, "COMPACTION_BLOCK", 2)
+    env_fn = (lambda: ToDictWrapper(CueMDP())) if policy == "MultiInputLstmPolicy" else CueMDP
+    env = make_vec_env(env_fn, n_envs=3, seed=0)
+    model = RecurrentREINFORCE(
+        policy, env, n_steps=6, reset_between_rollouts=reset_between_rollouts, seed=0, policy_kwargs=SMALL_LSTM
+    )
+    _, callback = model._setup_learn(10**6, None)
+    buffer = model.rollout_buffer
+    for _ in range(2):  # in the second rollout without resets, each env starts in an episode that never joins
+        assert model.collect_rollouts(model.env, callback, buffer, model.n_steps)
+    assert buffer.buffer_size > model.n_steps  # the buffer grew during the rollout
+    trainable = buffer.swap_and_flatten(buffer.trainable[: buffer.pos]).flatten()
+    assert not trainable.all()
+    if not reset_between_rollouts:
+        assert not buffer.trainable[0].all()
+    arrays = buffer.observations if isinstance(buffer.observations, dict) else {"obs": buffer.observations}
+    expected = {key: buffer.swap_and_flatten(array[: buffer.pos])[trainable] for key, array in arrays.items()}
+
+    data = next(buffer.get())
+    observations = data.observations if isinstance(data.observations, dict) else {"obs": data.observations}
+    for key, array in arrays.items():
+        np.testing.assert_array_equal(observations[key].numpy(), expected[key])
+        assert np.shares_memory(observations[key].numpy(), array)
+        minibatches = [batch.observations for batch in buffer.get(batch_size=5)]
+        minibatch_obs = [batch[key] if isinstance(batch, dict) else batch for batch in minibatches]
+        assert len(minibatch_obs) > 1
+        np.testing.assert_array_equal(th.cat(minibatch_obs).numpy(), expected[key])
+    episode_steps = buffer.swap_and_flatten(buffer.episode_steps[: buffer.pos]).flatten()[trainable]
+    np.testing.assert_array_equal(data.episode_steps.numpy(), episode_steps)
+    with pytest.raises(RuntimeError, match=r"reset\(\) it before add\(\)"):
+        buffer.add(env.reset(), np.zeros((3, 1)), np.zeros(3), np.ones(3), np.ones(3, dtype=bool), np.zeros(3))
+    buffer.reset()
+    assert buffer.pos == 0 and buffer.batch_indices is None

@@ -1,5 +1,7 @@
 """The value baseline of a recurrent policy: its critic unrolled through whole episodes."""
 
+from collections.abc import Callable
+
 import numpy as np
 import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
@@ -8,7 +10,7 @@ from stable_baselines3.common.type_aliases import PyTorchObs
 
 from sb3_reinforce.baselines import ValueBaseline
 from sb3_reinforce.buffers import index_rows
-from sb3_reinforce.reinforce_recurrent.sequences import Rows, episode_bounds, unroll_in_segments
+from sb3_reinforce.reinforce_recurrent.sequences import Rows, episode_bounds, padded_size, unroll_in_segments
 
 
 class RecurrentValueBaseline(ValueBaseline):
@@ -78,12 +80,20 @@ class RecurrentValueBaseline(ValueBaseline):
         """
         assert isinstance(policy, RecurrentActorCriticPolicy)
 
-        def features(rows: Rows) -> th.Tensor:
+        def extracted(rows: Rows) -> th.Tensor:
             obs = index_rows(observations, rows)
             if policy.share_features_extractor:
                 with th.no_grad():  # the actor's features extractor is not the critic's to train
                     return super(ActorCriticPolicy, policy).extract_features(obs, policy.vf_features_extractor)
             return super(ActorCriticPolicy, policy).extract_features(obs, policy.vf_features_extractor)
+
+        features: Callable[[Rows], th.Tensor] = extracted
+        if policy.share_features_extractor and self.chunk_size is not None and padded_size(episode_steps) > self.chunk_size:
+            # In segments, the features (which no critic parameter changes) are computed once, ``chunk_size`` rows
+            # at a time, rather than again in each segment's recomputation
+            block = self.chunk_size
+            precomputed = th.cat([extracted(slice(start, start + block)) for start in range(0, len(episode_steps), block)])
+            features = precomputed.__getitem__
 
         def value(latent_vf: th.Tensor, rows: Rows) -> tuple[th.Tensor]:
             return (policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten(),)

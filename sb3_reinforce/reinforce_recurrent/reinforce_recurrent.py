@@ -47,7 +47,8 @@ class RecurrentREINFORCE(REINFORCE):
 
     Every episode that REINFORCE trains on starts inside the rollout and runs to its end, so it starts from the
     LSTM's zero state and can be backpropagated through whole. The update unrolls the actor's LSTM through each
-    trained episode from the zero state (all of a batch's episodes padded and put through in one call), so that
+    trained episode from the zero state (a chunk's episodes padded and put through in one call; an episode longer
+    than ``chunk_size`` in checkpointed segments, the state carried across), so that
 
         grad_theta log pi_theta(a_t | o_0, ..., o_t)
 
@@ -104,11 +105,19 @@ class RecurrentREINFORCE(REINFORCE):
         the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
     :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
         could not join it
-    :param chunk_size: Steps per forward and backward pass of the update (an integer >= 1, or None). The update is
-        one gradient step on the whole rollout, computed in chunks whose gradients add up to it (gradient
-        accumulation), so that its memory is bounded by a chunk instead of the rollout. None: sized from the
-        observation space, at most 2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames;
-        one chunk for any rollout of small vector observations)
+    :param chunk_size: Padded steps per forward and backward pass of the update (an integer >= 1, or None). The
+        update is one gradient step on the whole rollout, computed in chunks of whole episodes whose gradients add
+        up to it (gradient accumulation): a chunk's episodes, padded to its longest, hold at most ``chunk_size``
+        steps, and go through the LSTM in one call. An episode longer than ``chunk_size`` is a chunk of its own,
+        unrolled in segments of ``chunk_size`` steps with activation checkpointing (each segment recomputed from
+        the LSTM state at its start during the backward pass, the state's gradient flowing across segments): the
+        same exact whole-episode gradient, for about one more forward pass of that episode. So one pass holds the
+        features extractor's and the LSTM's activations of at most ``chunk_size`` steps, whatever the episodes'
+        lengths; what grows with the rollout is the batch of its observations (uint8 frames stay uint8), a few
+        numbers per step (log-probabilities, weights) and the LSTM state at each segment's start. The value
+        baseline's critic is bounded by the same ``chunk_size``. None: sized from the observation space, at most
+        2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames; one chunk for any rollout
+        of small vector observations)
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
         instead of action noise exploration (default: False)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE
