@@ -138,40 +138,23 @@ class ReinforceRolloutBuffer(RolloutBuffer):
     def _grow(self) -> None:
         """Double the capacity (up to ``max_size``), keeping what is stored."""
         new_size = min(2 * self.buffer_size, self.max_size)
+
+        def extend(array: np.ndarray) -> np.ndarray:
+            grown = np.zeros((new_size, *array.shape[1:]), dtype=array.dtype)
+            grown[: self.buffer_size] = array
+            return grown
+
         for name in ("actions", "rewards", "episode_starts", "trainable", "episode_steps", "truncation_values"):
-            setattr(self, name, self._extended(getattr(self, name), new_size))
+            setattr(self, name, extend(getattr(self, name)))
         if isinstance(self.observations, dict):
             # SB3 types observations as an array; the Dict buffer's are a dict of arrays
-            self.observations = {key: self._extended_observations(obs, new_size) for key, obs in self.observations.items()}  # type: ignore[assignment]
+            self.observations = {key: extend(obs) for key, obs in self.observations.items()}  # type: ignore[assignment]
         else:
-            self.observations = self._extended_observations(self.observations, new_size)
+            self.observations = extend(self.observations)
         # SB3's arrays that REINFORCE leaves empty are resized only to keep shapes consistent
         for name in ("returns", "values", "log_probs", "advantages"):
             setattr(self, name, np.zeros((new_size, self.n_envs), dtype=np.float32))
         self.buffer_size = new_size
-
-    def _extended(self, array: np.ndarray, new_size: int) -> np.ndarray:
-        """
-        A per-step array with room for ``new_size`` steps per env, holding the stored ones.
-
-        :param array: Shape (buffer_size, n_envs, ...)
-        :param new_size: The new number of steps per env
-        :return: Shape (new_size, n_envs, ...)
-        """
-        grown = np.zeros((new_size, *array.shape[1:]), dtype=array.dtype)
-        grown[: self.buffer_size] = array
-        return grown
-
-    def _extended_observations(self, observations: np.ndarray, new_size: int) -> np.ndarray:
-        """
-        ``_extended`` for an observation array (of each key, for Dict spaces). A hook for subclasses that lay the
-        observations out otherwise (``RecurrentReinforceRolloutBuffer`` keeps each env's steps contiguous).
-
-        :param observations: Shape (buffer_size, n_envs, *obs_shape)
-        :param new_size: The new number of steps per env
-        :return: Shape (new_size, n_envs, *obs_shape)
-        """
-        return self._extended(observations, new_size)
 
     # Another signature than SB3's add(): the trainable mask and the step index instead of values and log-probs
     def add(  # type: ignore[override]

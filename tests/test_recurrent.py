@@ -369,14 +369,18 @@ def test_buffer_without_trainable_steps_yields_nothing():
     assert list(buffer.get()) == []
 
 
+@pytest.mark.parametrize("transpose_copy_bytes", [2**24, 0], ids=["transposed-through-a-copy", "transposed-in-place"])
 @pytest.mark.parametrize("reset_between_rollouts", [True, False], ids=["resets", "no-resets"])
 @pytest.mark.parametrize("policy", ["MlpLstmPolicy", "MultiInputLstmPolicy"])
-def test_batch_observations_are_a_view_of_the_buffer(policy, reset_between_rollouts, monkeypatch):
-    """The buffer stores the observations env-major, and get() moves the trainable steps' observations to the start
-    of that storage, in place: the batch's observations are a view of the buffer (no copy of the rollout's frames),
-    equal to the trainable steps' observations in the order get() yields them, whole or in minibatches; steps that
-    are not trained on (at an env's end, while it waits for the others, and, without the resets, at its start) are
-    dropped. add() is refused until reset(). The rows are moved 2 at a time here, so that blocks overlap."""
+def test_batch_observations_are_a_view_of_the_buffer(policy, reset_between_rollouts, transpose_copy_bytes, monkeypatch):
+    """get() reorders the buffer's observations in place (time-major to env-major, then the trainable steps' packed
+    at the start), so that the batch's observations are a view of the buffer, not a copy of the rollout's frames:
+    they equal the trainable steps' observations in the order get() yields them, whole or in minibatches; steps
+    that are not trained on (at an env's end, while it waits for the others, and, without the resets, at its
+    start) are dropped. add() is refused until reset(). Both transpositions run (through a temporary copy for
+    small arrays, row by row along the permutation's cycles for large ones), and rows are packed 2 at a time, so
+    that blocks overlap."""
+    monkeypatch.setattr(recurrent_buffers, "TRANSPOSE_COPY_BYTES", transpose_copy_bytes)
     monkeypatch.setattr(recurrent_buffers, "COMPACTION_BLOCK", 2)
     env_fn = (lambda: ToDictWrapper(CueMDP())) if policy == "MultiInputLstmPolicy" else CueMDP
     env = make_vec_env(env_fn, n_envs=3, seed=0)

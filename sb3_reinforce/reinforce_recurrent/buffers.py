@@ -8,21 +8,67 @@ from stable_baselines3.common.type_aliases import TensorDict
 
 from sb3_reinforce.buffers import ReinforceDictRolloutBuffer, ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
 
-# Rows moved at a time when the observations are compacted (the copy of an overlapping block is made through a
-# temporary of at most this many rows)
+# Rows moved at a time when the trainable rows are packed (an overlapping block is copied through a temporary)
 COMPACTION_BLOCK = 256
+# Observation arrays up to this size are transposed through a temporary copy; larger ones row by row, in place
+TRANSPOSE_COPY_BYTES = 2**24
 
 
-def env_major_zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+def transpose_rows(rows: np.ndarray, n_steps: int, n_envs: int) -> None:
     """
-    A zero array of ``shape`` (steps, n_envs, ...) whose memory is laid out env-major: each env's steps contiguous.
-    It is a view, with the time-major shape SB3's buffers index, of a C-contiguous (n_envs, steps, ...) array.
+    Reorder, in place, the rows of a time-major array (row t * n_envs + e holds step t of env e) to env-major order
+    (row e * n_steps + t), as ``rows.reshape(n_steps, n_envs, -1).swapaxes(0, 1)`` would lay them out.
 
-    :param shape: (steps, n_envs, *obs_shape)
-    :param dtype: The observations' dtype
-    :return: The time-major view
+    Small arrays go through a temporary copy. Larger ones follow the permutation's cycles with one row of
+    temporary memory: with N = n_steps * n_envs, row j of the result is row (j * n_envs) mod (N - 1) of the input
+    (rows 0 and N - 1 stay), so each cycle is walked once, every row copied once.
+
+    :param rows: The rows, shape (n_steps * n_envs, ...), C-contiguous
+    :param n_steps: Steps per env
+    :param n_envs: Number of envs
     """
-    return np.zeros((shape[1], shape[0], *shape[2:]), dtype=dtype).swapaxes(0, 1)
+    n_rows = n_steps * n_envs
+    if n_envs == 1 or n_steps == 1:
+        return
+    if rows.nbytes <= TRANSPOSE_COPY_BYTES:
+        rows[:] = rows.reshape(n_steps, n_envs, *rows.shape[1:]).swapaxes(0, 1).reshape(rows.shape)
+        return
+    done = np.zeros(n_rows, dtype=bool)
+    for start in range(1, n_rows - 1):
+        if done[start]:
+            continue
+        first_row = rows[start].copy()
+        position = start
+        while True:
+            done[position] = True
+            source = position * n_envs % (n_rows - 1)
+            if source == start:
+                rows[position] = first_row
+                break
+            rows[position] = rows[source]
+            position = source
+
+
+def pack_rows(rows: np.ndarray, indices: np.ndarray) -> None:
+    """
+    Move rows ``indices`` (increasing) to rows 0, 1, ..., len(indices) - 1, in place. Rows only move towards the
+    start (indices[k] >= k, and both increase together), so moving them in order, a block at a time, never
+    overwrites a row not yet moved.
+
+    :param rows: The array, shape (n_rows, ...)
+    :param indices: The rows to keep, increasing
+    """
+    # Runs of consecutive rows, each moved as a range: ranks [start, end), from row indices[start]
+    run_starts = np.flatnonzero(np.diff(indices, prepend=-2) != 1).tolist()
+    run_ends = [*run_starts[1:], len(indices)] if run_starts else []
+    for start, end in zip(run_starts, run_ends, strict=True):
+        source = int(indices[start])
+        if source == start:
+            continue
+        for offset in range(0, end - start, COMPACTION_BLOCK):
+            size = min(COMPACTION_BLOCK, end - start - offset)
+            # numpy copies through a temporary where the two ranges overlap
+            rows[start + offset : start + offset + size] = rows[source + offset : source + offset + size]
 
 
 class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
@@ -31,12 +77,12 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
     starts inside the rollout and runs to its end, so its steps come out contiguous, from its first (t = 0) to its
     last, ready to be unrolled through an LSTM from the zero state. No LSTM state is stored: none is needed.
 
-    The observations are stored env-major (each env's steps contiguous in memory; ``observations`` is a
-    time-major view of that storage, indexed as SB3's buffers are). The first ``get`` after a rollout moves the
-    trainable steps' observations, in place, to the start of that storage in the order ``get`` yields them (as
-    SB3's ``RolloutBuffer.get`` reshapes its arrays in place once), so that the batch's observations are a view of
-    the buffer rather than a copy: the update does not hold a second copy of the rollout's frames. From then on,
-    until ``reset``, only the trainable steps' observations are kept, and ``add`` is refused.
+    The first ``get`` after a rollout reorders the stored observations in place, as SB3's ``RolloutBuffer.get``
+    flattens its arrays in place once: from time-major to env-major order (``transpose_rows``), then the trainable
+    steps' ones packed at the start (``pack_rows``). The batch's observations are then a view of the buffer rather
+    than a copy, so that the update holds no second copy of the rollout's frames, and no memory beyond what
+    collection filled is touched. From then on, until ``reset``, only the trainable steps' observations are kept,
+    and ``add`` is refused.
 
     :param buffer_size: Initial number of steps per env (REINFORCE's ``n_steps``)
     :param observation_space: Observation space
@@ -48,90 +94,60 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
     :param max_size: Maximum number of steps per env that the buffer may grow to
     """
 
-    # Flat env-major indices (env * pos + step) of the trainable steps once their observations are compacted
+    # Flat env-major indices (env * pos + step) of the trainable steps once the observations are packed
     batch_indices: np.ndarray | None = None
 
     def reset(self) -> None:
         super().reset()
-        if isinstance(self.observations, dict):
-            # SB3 types observations as an array; the Dict buffer's are a dict of arrays
-            self.observations = {key: env_major_zeros(obs.shape, obs.dtype) for key, obs in self.observations.items()}  # type: ignore[assignment]
-        else:
-            self.observations = env_major_zeros(self.observations.shape, self.observations.dtype)
         self.batch_indices = None
-
-    def _extended_observations(self, observations: np.ndarray, new_size: int) -> np.ndarray:
-        grown = env_major_zeros((new_size, *observations.shape[1:]), observations.dtype)
-        grown[: self.buffer_size] = observations
-        return grown
 
     def add(self, *args, **kwargs) -> None:
         """
         Store one step of every env (see ``ReinforceRolloutBuffer.add``).
 
-        :raises RuntimeError: If ``get`` has compacted the observations since the last ``reset``
+        :raises RuntimeError: If ``get`` has reordered the observations since the last ``reset``
         """
         if self.batch_indices is not None:
-            raise RuntimeError("The buffer was read by get(), which compacts its observations: reset() it before add()")
+            raise RuntimeError("The buffer was read by get(), which reorders its observations: reset() it before add()")
         super().add(*args, **kwargs)
 
-    def _storages(self) -> list[np.ndarray]:
-        """The env-major storage of the observations (of each key), flattened to (n_envs * buffer_size, *obs_shape)."""
+    def _stored_rows(self) -> list[np.ndarray]:
+        """The stored observations (of each key), flattened to rows: views, shape (pos * n_envs, *obs_shape)."""
         arrays = list(self.observations.values()) if isinstance(self.observations, dict) else [self.observations]
-        storages = []
-        for array in arrays:
-            storage = array.swapaxes(0, 1)  # (n_envs, buffer_size, ...), C-contiguous
-            assert storage.flags.c_contiguous, "the observations are stored env-major"
-            storages.append(storage.reshape(self.n_envs * self.buffer_size, *storage.shape[2:]))
-        return storages
+        assert all(array.flags.c_contiguous for array in arrays), "reshaped to rows, the arrays stay views"
+        return [array[: self.pos].reshape(self.pos * self.n_envs, *array.shape[2:]) for array in arrays]
 
-    def _compact(self) -> np.ndarray:
+    def _pack(self) -> np.ndarray:
         """
-        Move the trainable steps' observations to the start of their env-major storage, in place, in the order of
-        their flat env-major indices (once per rollout).
+        Reorder the observations to the order ``get`` yields them, in place, once per rollout (see the class
+        docstring): afterwards row k holds the trainable step of rank k in env-major order.
 
-        Step t of env e is stored at row e * buffer_size + t; its rank k among the trainable steps, in env-major
-        order, is its row after the move. Rows only move towards the start (k <= e * buffer_size + t, and the
-        ranks and rows increase together), so moving them in order, a block of rows at a time, never overwrites a
-        row not yet moved.
-
-        :return: The flat env-major indices of the trainable steps, in order
+        :return: The flat env-major indices (env * pos + step) of the trainable steps, in order
         """
         if self.batch_indices is None:
             indices = np.flatnonzero(self.swap_and_flatten(self.trainable[: self.pos]))
-            sources = (indices // self.pos) * self.buffer_size + indices % self.pos
-            # Runs of consecutive rows, each moved as a range: [start, end) of the ranks, from row sources[start]
-            run_starts = np.flatnonzero(np.diff(sources, prepend=-2) != 1).tolist()
-            run_ends = [*run_starts[1:], len(indices)] if run_starts else []
-            runs = list(zip(run_starts, run_ends, strict=True))
-            for storage in self._storages():
-                for start, end in runs:
-                    source = int(sources[start])
-                    if source == start:
-                        continue
-                    for offset in range(0, end - start, COMPACTION_BLOCK):
-                        size = min(COMPACTION_BLOCK, end - start - offset)
-                        # numpy copies through a temporary where the two ranges overlap
-                        storage[start + offset : start + offset + size] = storage[source + offset : source + offset + size]
+            for rows in self._stored_rows():
+                transpose_rows(rows, self.pos, self.n_envs)
+                pack_rows(rows, indices)
             self.batch_indices = indices
         return self.batch_indices
 
     def _observations(self, batch_inds: np.ndarray) -> th.Tensor | TensorDict:
         """
-        The observations of trainable steps, read from the compacted storage: a view of the buffer when the rows
-        are consecutive (as the whole batch's are), else a copy of those rows.
+        The observations of trainable steps, read from the packed rows: a view of the buffer when they are
+        consecutive (as the whole batch's are), else a copy of those rows.
 
         :param batch_inds: Flat env-major indices of trainable steps, increasing
         :return: A tensor, or a dict of tensors for Dict spaces
         :raises ValueError: If a step is not trainable (its observation is not kept)
         """
-        indices = self._compact()
-        rows = np.searchsorted(indices, batch_inds)
-        if len(rows) and (rows[-1] >= len(indices) or not np.array_equal(indices[rows], batch_inds)):
-            raise ValueError("Only the trainable steps' observations are kept once get() has compacted them")
-        consecutive = len(rows) > 0 and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1)
-        select: slice | np.ndarray = slice(int(rows[0]), int(rows[-1]) + 1) if consecutive else rows
-        tensors = [self.to_torch(storage[select], copy=False) for storage in self._storages()]
+        indices = self._pack()
+        ranks = np.searchsorted(indices, batch_inds)
+        if len(ranks) and (ranks[-1] >= len(indices) or not np.array_equal(indices[ranks], batch_inds)):
+            raise ValueError("Only the trainable steps' observations are kept once get() has packed them")
+        consecutive = len(ranks) > 0 and bool(np.all(np.diff(ranks) == 1))
+        select: slice | np.ndarray = slice(int(ranks[0]), int(ranks[-1]) + 1) if consecutive else ranks
+        tensors = [self.to_torch(rows[select], copy=False) for rows in self._stored_rows()]
         if isinstance(self.observations, dict):
             return dict(zip(self.observations.keys(), tensors, strict=True))
         return tensors[0]
@@ -143,11 +159,11 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
         """
         Yield the trainable steps, flattened env-major and in time order: all of them at once (``batch_size`` None,
         as REINFORCE uses them), else in minibatches of whole episodes of about ``batch_size`` steps. The first call
-        after a rollout compacts the observations (see the class docstring).
+        after a rollout reorders the observations in place (see the class docstring).
 
         :param batch_size: Number of steps per minibatch; an episode is never split
         """
-        indices = self._compact()
+        indices = self._pack()
         if batch_size is None:
             if len(indices):  # as ReinforceRolloutBuffer.get: nothing to yield without a trainable step
                 yield self._get_samples(indices)
@@ -163,7 +179,7 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
 class RecurrentReinforceDictRolloutBuffer(RecurrentReinforceRolloutBuffer, ReinforceDictRolloutBuffer):  # type: ignore[misc]
     """
     ``RecurrentReinforceRolloutBuffer`` for Dict observation spaces (see ``ReinforceDictRolloutBuffer``), each key's
-    observations stored and compacted as the class above does.
+    observations reordered as the class above does.
 
     :param buffer_size: Initial number of steps per env (REINFORCE's ``n_steps``)
     :param observation_space: Observation space (a ``spaces.Dict``)
