@@ -9,8 +9,11 @@ steps. The algorithm's defaults otherwise:
 - ``--algo recurrent``: RecurrentREINFORCE with ``CnnLstmPolicy`` (NatureCNN, then an LSTM of 64 units), every
   trained episode backpropagated through whole.
 
-Each row runs in a fresh process, which reports its peak RSS (``ru_maxrss``) after ``collect_rollouts`` and after
-``train()``, and the time ``train()`` took; "added" is the difference of the two peaks.
+Each row runs in a fresh process, which reports its peak RSS after ``collect_rollouts`` and after ``train()``, and the
+time ``train()`` took; "added" is the difference of the two peaks. Collection's peak includes the buffer's growth
+(its arrays double, the old ones freed once copied), which ``train()`` may reuse without raising the peak; so the
+process also reports ``train()``'s own peak above the RSS it started from, the peak being reset at its start
+(Linux's ``/proc/self/clear_refs``; where that cannot be written, the column shows the overall peak instead).
 
 Usage:
     python benchmarks/bench_memory.py [--lengths 1000 3000] [--n-envs 8] [--threads 1] [--chunk-size auto]
@@ -61,6 +64,24 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kilobytes on Linux
 
 
+def status_gb(field: str) -> float:
+    """A memory figure of /proc/self/status (VmRSS: resident now; VmHWM: peak since start or the last reset)."""
+    for line in open("/proc/self/status").read().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1e6  # kB
+    raise KeyError(field)
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where it cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def measure(algo: str, n_envs: int, length: int, threads: int, chunk_size: int | None, baseline: str) -> dict[str, float]:
     """One rollout and one update, in this process."""
     from sb3_reinforce import REINFORCE, RecurrentREINFORCE
@@ -79,10 +100,19 @@ def measure(algo: str, n_envs: int, length: int, threads: int, chunk_size: int |
     assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)
     steps = int(model.rollout_buffer.trainable[: model.rollout_buffer.pos].sum())
     after_collection = peak_rss_gb()
+    start_rss = status_gb("VmRSS")
+    own_peak = reset_peak_rss()
     start = time.perf_counter()
     model.train()
     train_seconds = time.perf_counter() - start
-    return {"steps": steps, "collection_gb": after_collection, "train_gb": peak_rss_gb(), "train_s": train_seconds}
+    train_peak = status_gb("VmHWM") if own_peak else peak_rss_gb()
+    return {
+        "steps": steps,
+        "collection_gb": after_collection,
+        "train_gb": max(after_collection, train_peak, peak_rss_gb()),
+        "own_gb": train_peak - start_rss,
+        "train_s": train_seconds,
+    }
 
 
 def parse_row(row: str) -> tuple[int, int]:
@@ -112,8 +142,9 @@ def main() -> None:
     print(f"{policy}, {FRAME_SHAPE} uint8 frames, one rollout and one update; {args.threads} torch thread(s)")
     print(f"Command: python {' '.join(sys.argv)}")
     print()
-    print("| envs x episode length | steps | peak RSS after collection | after train() | added by train() | train() time |")
-    print("|---|---|---|---|---|---|")
+    header = "| envs x episode length | steps | peak RSS after collection | after train() | added by train() "
+    print(f"{header}| train()'s own peak above its start | train() time |")
+    print("|---|---|---|---|---|---|---|")
     for n_envs, length in rows:
         command = [sys.executable, __file__, "--one", f"{n_envs}x{length}", "--algo", args.algo]
         command += ["--threads", str(args.threads), "--chunk-size", args.chunk_size, "--baseline", args.baseline]
@@ -121,7 +152,7 @@ def main() -> None:
         added = result["train_gb"] - result["collection_gb"]
         print(
             f"| {n_envs} x {length:,} | {result['steps']:,} | {result['collection_gb']:.2f} GB | "
-            f"{result['train_gb']:.2f} GB | {added:.2f} GB | {result['train_s']:.1f} s |",
+            f"{result['train_gb']:.2f} GB | {added:.2f} GB | {result['own_gb']:.2f} GB | {result['train_s']:.1f} s |",
             flush=True,
         )
 
