@@ -145,7 +145,7 @@ def segments(monkeypatch) -> list[int]:
     return calls
 
 
-SEGMENT = 5  # shorter than the episodes below (CartPole's first episodes: 9 to 40 steps; TinyFramesEnv: 12)
+SEGMENT = 5  # shorter than the episodes below (the tests assert it: each crosses two segment boundaries)
 SMALL_LSTM = {"lstm_hidden_size": 8, "net_arch": [8]}
 SMALL_CNN_LSTM = {**SMALL_LSTM, "features_extractor_kwargs": {"features_dim": 16}}
 
