@@ -228,7 +228,8 @@ def test_recurrent_segmented_gradient_equals_one_call(policy, env_id, settings, 
 def test_recurrent_segmented_critic_equals_one_call(policy, env_id, policy_kwargs, segments):
     """The value baseline's critic on episodes longer than chunk_size, in segments: its values and the gradient of
     its regression loss with respect to its own parameters (the LSTM's, and the CNN's when it has its own) equal
-    the one-call unroll's, for every critic the policy's flags make."""
+    the one-call unroll's, for every critic the policy's flags make, on a minibatch as fit() takes it (the
+    batch's episodes in another order, their observations read a segment at a time)."""
     n_steps = 30 if policy == "MlpLstmPolicy" else 4
     model, data = recurrent_rollout(policy, env_id, n_steps=n_steps, baseline="value", policy_kwargs=policy_kwargs)
     assert int(data.episode_steps.max()) + 1 > 2 * SEGMENT
@@ -237,10 +238,12 @@ def test_recurrent_segmented_critic_equals_one_call(policy, env_id, policy_kwarg
     parameters = [p for p in baseline.parameters if p.requires_grad]
     segments.clear()  # those of the baseline's first fit
 
+    rows = th.cat([th.arange(start, end) for start, end in reversed(sequences.episode_bounds(data.episode_steps))])
+
     def values_and_gradient(chunk_size: int | None) -> tuple[th.Tensor, th.Tensor]:
         baseline.chunk_size = chunk_size
-        values = baseline.values(model.policy, data.observations, data.episode_steps)
-        loss = th.nn.functional.mse_loss(values, data.returns)
+        values = baseline.minibatch_values(model.policy, data.observations, data.episode_steps, rows)
+        loss = th.nn.functional.mse_loss(values, data.returns[rows])
         grads = th.autograd.grad(loss, parameters, allow_unused=True)
         return values.detach(), th.cat(
             [(th.zeros_like(p) if g is None else g).flatten() for g, p in zip(grads, parameters, strict=True)]

@@ -287,6 +287,17 @@ def test_segments_carry_the_state_and_its_gradient(lengths):
     th.testing.assert_close(segmented_grad, one_call_grad, rtol=1e-4, atol=1e-6)
 
 
+def test_compose_rows():
+    """batch[outer][inner] == batch[compose_rows(outer, inner, len(batch[outer]))], for slices and index tensors."""
+    batch = th.arange(100, 120)
+    for outer in (slice(3, 15), th.tensor([9, 4, 5, 6, 17, 2])):
+        selected = batch[outer]
+        for inner in (slice(0, len(selected)), slice(2, 4), slice(1, 1000), th.tensor([0, 3, 2])):
+            composed = sequences.compose_rows(outer, inner, len(selected))
+            assert th.equal(batch[composed], selected[inner])
+            assert isinstance(composed, slice) == (isinstance(outer, slice) and isinstance(inner, slice))
+
+
 def test_episode_chunks():
     steps = th.tensor([0, 1, 2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 1])
     assert episode_bounds(steps) == [(0, 3), (3, 5), (5, 13), (13, 14), (14, 16)]

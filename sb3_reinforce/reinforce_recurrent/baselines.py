@@ -10,7 +10,13 @@ from stable_baselines3.common.type_aliases import PyTorchObs
 
 from sb3_reinforce.baselines import ValueBaseline
 from sb3_reinforce.buffers import index_rows
-from sb3_reinforce.reinforce_recurrent.sequences import Rows, episode_bounds, padded_size, unroll_in_segments
+from sb3_reinforce.reinforce_recurrent.sequences import (
+    Rows,
+    compose_rows,
+    episode_bounds,
+    padded_size,
+    unroll_in_segments,
+)
 
 
 class RecurrentValueBaseline(ValueBaseline):
@@ -78,10 +84,27 @@ class RecurrentValueBaseline(ValueBaseline):
         :param episode_steps: t of each step
         :return: V_phi, shape (batch,)
         """
-        assert isinstance(policy, RecurrentActorCriticPolicy)
+        return self.minibatch_values(policy, observations, episode_steps, slice(0, len(episode_steps)))
 
-        def extracted(rows: Rows) -> th.Tensor:
-            obs = index_rows(observations, rows)
+    def minibatch_values(
+        self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor, rows: slice | th.Tensor
+    ) -> th.Tensor:
+        """
+        V_phi of the rows ``rows`` (whole episodes, each in order) of a batch, their observations read a segment at
+        a time (``sequences.compose_rows``): a minibatch holding a long episode is never gathered whole.
+
+        :param policy: The recurrent policy
+        :param observations: Observations of the whole batch
+        :param episode_steps: t of each step of the whole batch
+        :param rows: The minibatch's rows, whole episodes
+        :return: V_phi of those rows, shape (rows,)
+        """
+        assert isinstance(policy, RecurrentActorCriticPolicy)
+        episode_steps = episode_steps[rows]
+        n_steps = len(episode_steps)
+
+        def extracted(segment_rows: Rows) -> th.Tensor:
+            obs = index_rows(observations, compose_rows(rows, segment_rows, n_steps))
             if policy.share_features_extractor:
                 with th.no_grad():  # the actor's features extractor is not the critic's to train
                     return super(ActorCriticPolicy, policy).extract_features(obs, policy.vf_features_extractor)
@@ -92,10 +115,10 @@ class RecurrentValueBaseline(ValueBaseline):
             # In segments, the features (which no critic parameter changes) are computed once, ``chunk_size`` rows
             # at a time, rather than again in each segment's recomputation
             block = self.chunk_size
-            precomputed = th.cat([extracted(slice(start, start + block)) for start in range(0, len(episode_steps), block)])
+            precomputed = th.cat([extracted(slice(start, start + block)) for start in range(0, n_steps, block)])
             features = precomputed.__getitem__
 
-        def value(latent_vf: th.Tensor, rows: Rows) -> tuple[th.Tensor]:
+        def value(latent_vf: th.Tensor, segment_rows: Rows) -> tuple[th.Tensor]:
             return (policy.value_net(policy.mlp_extractor.forward_critic(latent_vf)).flatten(),)
 
         if policy.lstm_critic is not None:
@@ -104,7 +127,7 @@ class RecurrentValueBaseline(ValueBaseline):
             # The actor's LSTM, detached: its output is computed without a graph, then the value head with one
             with th.no_grad():
                 latent_vf = unroll_in_segments(
-                    policy, policy.lstm_actor, episode_steps, self.chunk_size, features, lambda latent, rows: (latent,)
+                    policy, policy.lstm_actor, episode_steps, self.chunk_size, features, lambda latent, segment_rows: (latent,)
                 )[0]
             assert latent_vf is not None
             values = value(latent_vf, slice(None))[0]
@@ -112,7 +135,12 @@ class RecurrentValueBaseline(ValueBaseline):
             assert policy.critic is not None, "without a critic LSTM, sb3-contrib's policy has a linear critic layer"
             critic = policy.critic
             values = unroll_in_segments(
-                policy, None, episode_steps, self.chunk_size, features, lambda latent, rows: value(critic(latent), rows)
+                policy,
+                None,
+                episode_steps,
+                self.chunk_size,
+                features,
+                lambda latent, segment_rows: value(critic(latent), segment_rows),
             )[0]
         assert values is not None
         return values

@@ -43,6 +43,25 @@ def episode_bounds(episode_steps: th.Tensor) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], len(episode_steps)], strict=True))
 
 
+def compose_rows(outer: Rows, inner: Rows, length: int) -> Rows:
+    """
+    The rows of a batch that ``inner`` selects among those ``outer`` selects, so that ``batch[outer][inner]`` can be
+    read as ``batch[compose_rows(outer, inner, length)]`` without gathering ``batch[outer]`` first.
+
+    :param outer: Rows of the batch: a slice (of step 1) or indices
+    :param inner: Rows of ``batch[outer]``: a slice (of step 1) or indices
+    :param length: The number of rows ``outer`` selects
+    :return: Rows of the batch (a slice when both are slices)
+    """
+    if isinstance(outer, th.Tensor):
+        return outer[inner]
+    offset = outer.start or 0
+    if isinstance(inner, th.Tensor):
+        return inner + offset
+    start, stop, _ = inner.indices(length)
+    return slice(offset + start, offset + stop)
+
+
 def padded_size(episode_steps: th.Tensor) -> int:
     """
     Steps of a batch of whole episodes once padded to its longest episode: episodes x longest length.
