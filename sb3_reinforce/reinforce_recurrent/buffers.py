@@ -101,15 +101,30 @@ class RecurrentReinforceRolloutBuffer(ReinforceRolloutBuffer):
         super().reset()
         self.batch_indices = None
 
-    def add(self, *args, **kwargs) -> None:
+    # ReinforceRolloutBuffer's signature, not SB3's add()
+    def add(  # type: ignore[override]
+        self,
+        obs: np.ndarray | dict[str, np.ndarray],
+        action: np.ndarray,
+        reward: np.ndarray,
+        episode_start: np.ndarray,
+        trainable: np.ndarray,
+        episode_step: np.ndarray,
+    ) -> None:
         """
         Store one step of every env (see ``ReinforceRolloutBuffer.add``).
 
+        :param obs: Observation s_t
+        :param action: Action a_t
+        :param reward: Reward r_t
+        :param episode_start: Whether s_t is the first observation of an episode
+        :param trainable: Whether the step belongs to an episode that joined the rollout
+        :param episode_step: Index t of the step inside its episode
         :raises RuntimeError: If ``get`` has reordered the observations since the last ``reset``
         """
         if self.batch_indices is not None:
             raise RuntimeError("The buffer was read by get(), which reorders its observations: reset() it before add()")
-        super().add(*args, **kwargs)
+        super().add(obs, action, reward, episode_start, trainable, episode_step)
 
     def _stored_rows(self) -> list[np.ndarray]:
         """The stored observations (of each key), flattened to rows: views, shape (pos * n_envs, *obs_shape)."""
