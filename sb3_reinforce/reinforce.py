@@ -413,16 +413,24 @@ class REINFORCE(OnPolicyAlgorithm):
         """Build the baseline estimator that ``baseline`` names (None for ``"none"``), once the policy exists."""
         self.baseline_estimator: Baseline | None = None
         if self.baseline == "value":
-            self.baseline_estimator = self.value_baseline_class(
-                self.policy,
-                learning_rate=self.vf_learning_rate,
-                n_epochs=self.vf_n_epochs,
-                batch_size=self.vf_batch_size,
-                max_grad_norm=self.vf_max_grad_norm,
-                vf_coef=self.vf_coef,
-            )
+            self.baseline_estimator = self.value_baseline_class(self.policy, **self._value_baseline_kwargs())
         elif self.baseline == "linear":
             self.baseline_estimator = LinearFeatureBaseline(self.observation_space)
+
+    def _value_baseline_kwargs(self) -> dict[str, Any]:
+        """
+        The keyword arguments ``value_baseline_class`` is built with, besides the policy. A hook for subclasses
+        (RecurrentREINFORCE adds the bound on the padded steps of one pass of the critic's LSTM).
+
+        :return: The keyword arguments
+        """
+        return {
+            "learning_rate": self.vf_learning_rate,
+            "n_epochs": self.vf_n_epochs,
+            "batch_size": self.vf_batch_size,
+            "max_grad_norm": self.vf_max_grad_norm,
+            "vf_coef": self.vf_coef,
+        }
 
     def _excluded_save_params(self) -> list[str]:
         # The baseline's state goes through state_dict (_get_torch_save_params)

@@ -353,3 +353,23 @@ class BlankCueMDP(CueMDP):
         obs = np.zeros(3, dtype=np.float32)
         obs[cue if t == 0 else 2] = 1.0
         return obs
+
+
+class TinyFramesEnv(gym.Env):
+    """36x36x1 uint8 frames (the smallest NatureCNN takes), 3 actions, 12-step episodes."""
+
+    observation_space = spaces.Box(0, 255, (36, 36, 1), np.uint8)
+    action_space = spaces.Discrete(3)
+
+    def __init__(self):
+        self.frames = np.random.default_rng(0).integers(0, 256, (12, 36, 36, 1), dtype=np.uint8)
+        self.t = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.t = 0
+        return self.frames[0], {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        self.t += 1
+        return self.frames[self.t % 12], float(action == self.t % 3), False, self.t >= 12, {}
