@@ -112,7 +112,9 @@ def test_train_picks_the_policys_thread_count(algo, tmp_path):
     assert prepare_train_args(["--algo", algo, "--env", "CartPole-v1"])[-2:] == ONE_THREAD
     assert prepare_train_args(["--algo", algo, "--env", "ALE/Breakout-v5"])[-2:] == ["--num-threads", str(CNN_THREADS)]
     for given in (["--num-threads", "3"], ["--num-threads=3"]):
-        assert prepare_train_args(["--algo", algo, *given])[-len(given) :] == given
+        prepared = prepare_train_args(["--algo", algo, *given])
+        assert prepared[2 : 2 + len(given)] == given
+        assert sum(arg.startswith("--num-threads") for arg in prepared) == 1
     conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "CnnPolicy"}})
     assert prepare_train_args(["--algo", algo, "--conf-file", conf])[-2:] == ["--num-threads", str(CNN_THREADS)]
 

@@ -123,7 +123,14 @@ def prepare_train_args(args: list[str]) -> list[str]:
         config = str(default_config_path(peeked.algo) if ours else zoo_config)
         if ours:
             args = [*args, "--conf-file", config]
-    found = _train_entry(peeked, config) if ours or peeked.conf_file is None else None
+    if ours:
+        found = _train_entry(peeked, config)
+    else:
+        # Another algorithm's config only picks the thread count: whatever is wrong with it is the zoo's to report
+        try:
+            found = _train_entry(peeked, config)
+        except Exception:
+            found = None
     if found is not None and ours:
         entry, hyperparams, bare_words = found
         where = f"entry {entry!r} of {config}" + (" with the -params overrides" if peeked.hyperparams else "")
