@@ -13,8 +13,11 @@ EvalCallback, VecNormalize statistics synced). Each run is
 
 ``run`` stores each run's evaluations as benchmarks/data/ENV/ALGO_seedSEED.csv (timesteps, mean return,
 mean episode length; runs older than the length column have the first two) and its wall-clock time in
-benchmarks/data/runs.csv. ``report`` rebuilds docs/benchmark.md and one learning-curve PNG per env from those
-files alone, without retraining.
+benchmarks/data/runs.csv. ``report`` rebuilds, from those files alone and without retraining, every table and figure
+of the results: docs/benchmark.md, one learning-curve PNG per env (docs/images/benchmark/), the summary tables of the
+algorithm pages (docs/modules/reinforce.md, reinforce_recurrent.md) and the README's teaser. It aggregates the seeds
+with rliable: ``pip install -e ".[benchmark]"`` (rliable 1.2 needs arch < 8, which fails to import with pandas 3, so
+the extra pins both).
 
 Each env belongs to one suite (``SUITES``), which names the algorithms compared on it. Where the zoo has no entry
 for an env id, the entry of the nearest version is used (``ZOO_ALIASES``); where it has none at all, the benchmark's
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,8 +42,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "benchmarks" / "data"
-# The page and the curves that `report` writes
+# The pages and the curves that `report` writes
 DOCS = REPO / "docs"
+IMAGES = DOCS / "images" / "benchmark"
 FEEDFORWARD_ALGOS = ("reinforce", "a2c", "ppo")
 RECURRENT_ALGOS = ("reinforce_lstm", "ppo_lstm")
 ALGOS = FEEDFORWARD_ALGOS + RECURRENT_ALGOS
@@ -116,250 +121,198 @@ ENTRIES: dict[tuple[str, str], tuple[dict, str]] = {
         "n_steps 4 (shorter than the 5-step gap, as RecurrentREINFORCE's entry) and one minibatch per rollout",
     ),
 }
-# What the runs showed, beside each table (measurements, and how they were made)
-FINDINGS = {
-    "CartPole-v1": "Goals (issue 9): final 500 on >= 9/10 seeds (met: 9/10; seed 8 ends at 488.1), median steps to "
-    "475 <= 20k (met: 20k), and 10/10 seeds reach 475 (met). The entry: 8 envs, n_steps 16, lin_1.5e-2, "
-    "max_grad_norm 0.1, `baseline: linear` (rllab's linear feature baseline, whose features include a cubic in the "
-    "step index t) and `normalize_advantage: returns` (advantages centred and divided by the returns' std, not their "
-    "own). Why it helps: once every episode is truncated at 500 steps, the returns-to-go vary only with t. Without a "
-    "baseline, the standardised returns then carry no information about the actions and each update is a random "
-    "step of fixed size: the previous entry (no baseline, normalised returns, lin_1e-2) ended at 500 on 8/10 seeds "
-    "(483 ± 39; seed 2 at 373, seed 5 at 458). The linear baseline predicts that dependence on t, and dividing by "
-    "the returns' std keeps what it leaves small instead of rescaling it into unit-size noise. Candidates on the "
-    "same 10 seeds with `benchmarks/try_entry.py` (finals at 500 / seeds reaching 475 / median steps to 475), all with "
-    "n_steps 16 and max_grad_norm 0.1: linear + returns at lin_1e-2 8/10 (others 494.9, 498.0) / 10/10 / 22.5k, "
-    "at lin_1.5e-2 9/10 / 10/10 / 20k (the entry; the benchmark's run above reproduces it exactly), at lin_2e-2 "
-    "9/10 (seed 0 at 431.3) / 9/10 / 20k; linear with standardised advantages (`normalize_advantage: True`) at "
-    "lin_1e-2 8/10 (others 476.6, 308.4) / 9/10 / 20k; `baseline: value` (its own Adam, vf defaults) + returns at "
-    "lin_1e-2 7/10 (others 484.5, 374.7, 216.3) / 10/10 / 20k. The entry was picked as the best of three learning "
-    "rates on these seeds, so its figure carries some selection. Before issue 9, without a baseline (finals at 500 / "
-    "median steps to 475): 16 envs 6/10 / 35k; max_grad_norm 0.05 8/10 / 20k; n_steps 32 4/10 / 25k; ent_coef 0.01 "
-    "4/10 / 20k.",
-    "Acrobot-v1": "Goal: final >= -90: met (-83.5 ± 2.3 on 5 seeds). What did it: an entropy bonus (ent_coef 0.01) "
-    "with a linear learning-rate schedule (lin_3e-3). Before, with a constant 3e-3 and no bonus, 4/5 seeds ended at "
-    "-82 to -128 and seed 2 never left -500 (-178.7 ± 161.4): while every episode is truncated at 500 steps with "
-    "return -500, the returns differ only with the step index, so the normalised weights carry no information about "
-    "the actions, and the policy drifts (and loses its exploration) until an episode reaches the goal by chance. "
-    "The bonus keeps the policy stochastic through that phase; the schedule steadies the end (finals -79.5 to "
-    "-86.6). Tried before that and rejected: VecNormalize on the observations (5 seeds through this benchmark: "
-    "-500, -254, -117, -500, -83).",
-    "Pendulum-v1": "Goal: final >= -250: out of reach (-1092 ± 127 on 3 seeds). What was measured points at the "
-    "number of updates. An update needs whole 200-step episodes, so 300k steps allow at most 1,500 updates (1 env). "
-    "`python benchmarks/update_count.py --envs Pendulum-v1` trains 300k steps on seed 0 and prints the training return per "
-    "tenth of the episodes: REINFORCE with a value baseline (the previous one, one Adam step per rollout) goes "
-    "from -1237 to -1186 with 4 envs (375 updates) and "
-    "from -1182 to -1135 with 1 env (1,500 updates). A2C with n_steps 200 (375 updates) shows no trend either, "
-    "whether its advantages are Monte Carlo (lambda 1: -1193 to -1186) or lower-variance lambda-returns (lambda "
-    "0.9: -1200 to -1111); with n_steps 8 (9,375 updates) it improves (lambda 1: -1199 to -819), though its "
-    "advantages are then 8-step returns with a bootstrapped tail. So at 375 updates even low-variance advantages do "
-    "not learn, and REINFORCE cannot have more than 1,500 per 300k steps; whether Monte Carlo variance would also "
-    "stop it at 9,375 updates is not measured. Also "
-    "tried on seed 0, in quick probes not kept as scripts, without a trend: gSDE with log_std_init -2, log_std_init "
-    "-1, 1 env with lr 3e-3; and, while writing the entry, eight variants of gamma, n_steps, learning rate, "
-    "log_std_init and baseline. The table's runs use the value baseline of issue 9 (its own Adam, 10 epochs per "
-    "rollout). With the previous one (one Adam step per rollout inside the policy's loss) the 3 seeds ended at "
-    "-1094 ± 122 (seed 0: -1195.2, its last 20 evaluations averaging -1070; now -1171.9 and -1076), in 178 to 238 s "
-    "per run against 461 to 510 s now: the new critic changes nothing measurable here, as the update count "
-    "predicts, and costs about 2.3 times the time.",
-    "LunarLander-v3": "Goal (issue 19): final >= 200 at 1M on >= 4/5 seeds and a mean of the finals >= 200: met, "
-    "finals 168.6, 265.6, 253.9, 240.0, 254.5: 236.5 ± 34.9, 4/5 (first 200 at 405k, 635k, 215k, 345k, 320k; "
-    "the mean of each seed's evaluations over the last 100k "
-    "steps 157.2, 253.4, 255.1, 245.8, 242.3, the lowest of those 20 evaluations 115.5, 236.1, 232.0, 216.8, 198.6; "
-    "53, 3.5, 7, 10.5 and 17.5% of those evaluation episodes hovering to the 1000-step limit). The entry: 1 env "
-    "and n_steps 1, so each update is one episode; the value baseline (its own Adam, 10 epochs per rollout); gamma "
-    "0.999, as the zoo's PPO entry; constant lr 1e-3; an entropy bonus that decays linearly from 0.02 to 0 "
-    "(`ent_coef: lin_0.02`, a schedule since 0.2.0); and observations normalised by VecNormalize, not the rewards "
-    "(`normalize: dict(norm_obs=True, norm_reward=False)`: the returns stay the Monte Carlo ones), candidate (f) "
-    "below, one of the levers issue 19 listed as unmeasured. Seed 0 still hovers (its deterministic policy in 53% "
-    "of its last-100k evaluation episodes; its last-100k mean fell from 197.6 to 157.2); the four "
-    "others hold their landing through the last 100k steps. The entry before it, the same without the "
-    "normalisation: 217.4 and 3/5 (finals 180.7, 234.5, 166.3, 250.2, 255.1; first 200 at 365k, 750k, 930k, "
-    "470k, 835k; last-100k means 197.6, 233.9, 142.6, 223.6, 194.3). The entries before those, "
-    "same seeds and protocol: no bonus, finals -19.7, 233.0, 104.1, "
-    "-29.7, -10.6 (55 ± 101, 1/5), last-100k means 14, 171, 170, 40, 129; a constant bonus of 0.01, "
-    "finals 89.6, 222.2, 199.7, 231.3, 200.0 (188.5, 2/5; the last is 199.98), last-100k means 21, 208, "
-    "128, 172, 170. So the schedule lifts the mean by 29 and the last-100k means on 4 of 5 seeds (seed 0 "
-    "from 21 to 198: it no longer hovers). Why a decaying bonus: measured on the constant-0.01 entry with"
-    " `python benchmarks/lunarlander_hover.py` on the final models of seeds 2-4 (100 fresh episodes per mode, "
-    "env seeds 10000 on), the update follows the stochastic policy, which lands far less than the "
-    "deterministic one: over the last 100k steps 1-2% of the training episodes of seeds 3 and 4 scored "
-    "200 (52% on seed 2) and 40-63% of them hovered to the limit, and the final models sampled "
-    "stochastically scored 136.3, 88.6 and 134.6 (8%, 43% and 88% hovering) against 214.2, 228.4 and "
-    "162.5 deterministically. The bonus that stops the deterministic policy from settling into hovering "
-    "also kept the sampled policy from landing; decaying it to 0 lets the sampled policy sharpen by the "
-    "end. Candidates tried after the schedule, with `benchmarks/try_entry.py` (the benchmark's protocol) on the"
-    " seeds the entry without normalisation misses: (a) lr 1.5e-3 with vf lr 5.6e-4 (the study's trial 12): "
-    "seed 0 115.7 (best "
-    "233.6 at 440k); (b) a learning rate decaying from 2e-3 (`lin_2e-3`): seeds 0 and 2 205.7 and 247.1, "
-    "so it was run on the others through `benchmarks/benchmark.py run`: seed 1 -21.4 (243.0 at 500k, then "
-    "hovering: its last 100k steps' evaluations average 0), seed 3 206.6, seed 4 123.7 (238.0 at 295k): "
-    "152.3 mean, 3/5, so (b) was not shipped; (c) 2 envs (about two episodes per update) at lr 1e-3: seed"
-    " 2 109.0 (best 114.7 at 975k, never 200), dropped; (d) 256x256 networks for the policy and the value "
-    "baseline (the study's enqueued trial that never ran): seeds 2, 0 and 1 247.4 (first 200 at 635k, against 930k "
-    "for the entry), 203.2 and 0.5 (seed 1 scored 269.2 at 330k and 250 at 945k, then -1 and 1 in its last two "
-    "evaluations; its last-100k mean 161.0, 26% of those evaluation episodes hovering to the limit), so the mean "
-    "could no longer reach 200 and seeds 3 and 4 were not run; (e) 2 envs at lr 2e-3 (about two episodes per "
-    "update at twice the step, so the same step per episode as the entry): seeds 2, 0 and 1 222.6 (first 200 at "
-    "915k, best 259.0 at 990k), 125.1 (best 253.9 at 895k) and -4.2 (best 211.3 at 635k, then lost), 684 to 963 s "
-    "a run, so 4/5 was out of reach and seeds 3 and 4 were not run; (f) observations normalised (VecNormalize's "
-    "running mean and std, rewards untouched): seeds 0 and 2 168.6 (best 226.8 at 405k) and 253.9, then seeds 1, 3 "
-    "and 4 265.6, 240.0 and 254.5, 817 to 1,035 s a run: 236.5 and 4/5, shipped. "
-    "How the bonus was found: issue 19's probe (seed "
-    "0, 1M, `-params ent_coef:0.01`: 198, against -19.7), then a screening study with our tuner "
-    "(`benchmarks/lunarlander_study.py`: the zoo's Optuna search through our CLI, two workers sharing a journal"
-    " file, 500k steps a trial, TPE and the median pruner, with n_envs 1, n_steps 1, the value baseline "
-    "and gamma 0.999 held by `-params`; every trial in docs/lunarlander_study.md). Of 21 trials, 11 "
-    "completed, 6 were pruned, 2 were stopped by a machine restart and 2 enqueued ones (ent_coef 0.01 "
-    "with lr 2e-3, and with 256x256 networks) never ran. At 500k: trial 12 (lr 1.5e-3, vf lr 5.6e-4, no "
-    "bonus) 134.2; the entry then shipped (no bonus) 95.1; the same with ent_coef 0.01 -8.2; with 0.003 "
-    "pruned at -289.6; 0.03 at -67.6 after 5 of 10 evaluations and 0.01 with returns scaling at -248.7 "
-    "after 2 (both stopped); the other 13 sampled trials completed from -3504 to -40.6 (8) or were pruned"
-    " (5), small learning rates and the `unbiased` and `False` normalisations among the worst. One seed a"
-    " trial at half the budget separates little: the bonus slows the first 500k steps and pays in the "
-    "second half. Why the entry without normalisation missed: (1) the final figure is one 10-episode evaluation, whose "
-    "standard error is 23 to 27 here (the 10 episodes' std over the last 100k steps, 72 to 86, on the "
-    "constant-0.01 entry), and seed 0's final 180.7 lies within one standard error of its last-100k mean,"
-    " 197.6; seed 2 learns late (first 200 at 930k; its last-100k mean 142.6) and (2) landing does not "
-    "stay learnt: seed 2's last 8 evaluations run 203, 140, 110, 149, 175, 160, 59, 166, and candidate "
-    "(b)'s seed 1 lost a 243 landing to hovering. With the normalisation seeds 2 and 4 first land by 320k and "
-    "every seed but 0 stays above 198 in its last 20 evaluations. What is left (not measured): seed 0's hovering; "
-    "a longer budget, or more episodes per update late in training, are the untried levers. Each "
-    "run takes 811 to 1,096 s here (1 env: one policy forward per step), against 1,829 to 2,007 s on the "
-    "machine of the earlier runs.",
-    "InvertedPendulum-v5": "Goal: 1000 at 1M: met on 3/3 seeds, rerun with the value baseline of issue 9 (its own "
-    "Adam, 10 epochs of minibatches of 256 per rollout): every seed first reaches 950 at 35k (45k, 45k and 70k with "
-    "the previous baseline) and none of the 583 evaluations after that falls below 1000 (before, 4 of 572 did, "
-    "lowest 905.5). Each run took 1,355 to 1,392 s against about 600 s, because the critic now makes 10 passes "
-    "over each 8,000-step batch. The entry (VecNormalize, value baseline, log_std_init -1, 64x64, lr 1e-3, 8 envs) "
-    "is the first one tried. Tianshou's REINFORCE also reaches 1000.",
-    "HalfCheetah-v5": "Goal: >= 1000 at 1M: met on 2/2 seeds (3105 and 3970; first 1000 at 25k and 65k), above "
-    "Tianshou's REINFORCE at 3M (884). These runs use the value baseline of issue 9 (its own Adam, 10 epochs per "
-    "rollout); with the previous one (one Adam step per rollout, inside the policy's loss) the same seeds ended at "
-    "3370 and 1607, in 820 to 854 s per run against 2,070 s now. What did it: fewer envs, hence more updates. "
-    "Episodes last 1000 steps, so "
-    "an update holds n_envs episodes and 1M steps allow 1M / (1000 n_envs) updates. `python benchmarks/update_count.py "
-    "--envs HalfCheetah-v5` (300k steps, seed 0, training return in the last tenth of the episodes; measured with "
-    "the previous value baseline): 8 envs and lr "
-    "1e-3 (37 updates) 180; 2 envs (150 updates) 736; 1 env (300 updates) 1095; 2 envs at lr 3e-3 1372. The "
-    "entry takes 2 envs with lin_3e-3 (500 updates in 1M). The zoo's A2C entry (its defaults for MuJoCo) ends at "
-    "1008 on seed 0 and 457.6 on seed 1 (best 1218 at about 500k, then down to -157 to 458 in its last 13 "
-    "evaluations; 2,065 s), its tuned PPO at 6876 (1 seed; a second was stopped at 210k, at 3256, for time); A2C's "
-    "5k steps to 1000 on seed 0 is its first evaluation scoring 1159 by chance (the next are -453 and -438).",
-    "Hopper-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (395.8, the best "
-    'test return seen during training) on >= 3 seeds; the table "REINFORCE against Tianshou\'s REINFORCE" above '
-    "counts the seeds. The entry is the first one tried: HalfCheetah's recipe (VecNormalize, the value baseline "
-    "of issue 9 with its own Adam and 10 regression epochs per rollout, log_std_init -1, 64x64 networks, "
-    "normalised advantages) with 2 envs, n_steps 512 and lin_2e-3. The evaluations swing by several hundred "
-    "between neighbouring points (a deterministic policy that falls early in one evaluation and not in the "
-    "next), so a single final evaluation understates or overstates a seed by that much.",
-    "Walker2d-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (412.0) on >= 3 "
-    "seeds; the Tianshou table above counts the seeds. The entry is Hopper's, unchanged (first one tried). Seed 2 "
-    "shows how far a run can fall back: it scores 2803 at 640k and 820 to 1046 over its last 100k steps. The zoo's "
-    "PPO (its tuned Walker2d-v4 entry: 20 epochs of 32-step minibatches on each 512-step rollout; 1 seed, 5,928 s, "
-    "the slowest run of the benchmark) ends at 4022 (3879 on average over its last 100k steps), above every "
-    "REINFORCE seed (1046 to 2732); A2C (the zoo's defaults) peaks at 1024 at 20k steps and ends at 343.",
-    "Swimmer-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M (35.3) on >= 3 seeds; "
-    "the Tianshou table above counts the seeds. The entry (first one tried): 2 envs, n_steps 1000, so each "
-    "update holds two whole 1000-step episodes (500 updates in 1M), gamma 0.9999 (the zoo's A2C and PPO Swimmer "
-    "entries use it), the linear baseline (at gamma 0.9999 the return-to-go shrinks with the step index t, which "
-    "its features include) with `normalize_advantage: returns`, and lin_3e-3. Tianshou's agent uses gamma 0.99; "
-    "whether the discount is what separates 35 from 300 was not measured (a run takes 32 minutes here). Every "
-    "evaluation episode lasts the full 1000 steps, so the evaluations alone are 2M env steps per run. The zoo's PPO "
-    "(its Swimmer-v4 entry: gamma 0.9999, 4 envs of 1024 steps; 1 seed, 2,289 s) ends at 359.5, level with "
-    "REINFORCE's two best seeds (355.1 and 358.5; the third 322.4). A2C (the zoo's Swimmer-v4 entry; 1 seed, 2,333 s) "
-    "peaks at 47.6 at 315k steps and ends at 29.7 (15.1 on average over its last 100k steps), a tenth of "
-    "REINFORCE's worst seed.",
-    "InvertedDoublePendulum-v5": "Goal (issue 9): our final evaluation at 1M above Tianshou's REINFORCE at 3M "
-    "(1059.7) on >= 3 seeds; the Tianshou table above counts the seeds. The entry is InvertedPendulum's (value "
-    "baseline, VecNormalize, log_std_init -1, 64x64) with 4 envs and lin_1e-3, the first one tried. About 9,350 "
-    "is the most an episode can score (1000 steps balanced), and the evaluations reach it. "
-    "The zoo's PPO (its InvertedDoublePendulum-v2 entry; 1 seed, 2,713 s) ends at 9355; A2C (the zoo's MuJoCo "
-    "defaults; 1 seed, 2,774 s) reaches 8432 at 365k steps, then falls to 55-66 for its last 100k.",
-    "MountainCarContinuousNoVel-v0": "Issue 17 asks for a report. The entry is an untuned starting point: "
-    "reinforce.yml's MountainCarContinuous-v0 entry (VecNormalize, the value baseline, gSDE) with an LSTM of 64, 8 "
-    "envs, n_steps 16, lr 3e-3. All 3 seeds reach 90 (first at 160k, 125k and 160k steps; best 93.4, 92.6, 93.3) "
-    "and hold it for 45k to 85k steps, then fall back to about -99 (an episode of 999 steps spending the "
-    "action cost without reaching the flag) by 205k to 250k: finals 75.4, -99.8, -99.9. The same shape as "
-    "CartPoleNoVel-v1's seed 3 before its VecNormalize statistics were frozen; whether freezing them (or a "
-    "decaying learning rate) holds the solution here was not measured. Each run took 737 to 883 s.",
-    "LunarLanderNoVel-v3": "Issue 17 asks for a report. The entry is an untuned starting point (8 envs, n_steps "
-    "16, lr 3e-3, gamma 0.999, the value baseline, LSTM 64) and it does not learn the task in 1M steps: one seed, "
-    "evaluations between -1180 and -65 (the best at 890k), final -349.7, in 2,487 s. RecurrentPPO was not run: the "
-    "zoo's ppo_lstm entry for it (LunarLanderNoVel-v2, aliased) trains 5M steps with 32 envs, 512 steps each, and "
-    "the zoo's MountainCarContinuousNoVel-v0 entry, started for comparison, had made 30k of its 300k steps after 10 "
-    "minutes here, so it was stopped. Where to start tuning: the LunarLander-v3 entry's recipe (1 env, an update "
-    "per episode, ent_coef 0.01), since with 8 envs each update waits for 8 whole episodes of up to 1000 steps.",
-    "CueRecall-v0": "Goal (issue 17): solve the memory task (a cue, 5 blank steps, then the question; 7-step "
-    "episodes), with a gap longer than RecurrentPPO's `n_steps`: met, 1.0 at the final evaluation on 5/5 seeds, first "
-    "reached at 5k to 15k steps (median 10k), and no evaluation below 1.0 after that. The entry: 8 envs, n_steps 4 "
-    "(shorter than the gap: each trained episode is still unrolled whole, from the cue to the answer), LSTM 32, the "
-    "linear baseline with `normalize_advantage: returns`, constant lr 3e-3. The linear baseline sees the step index t, "
-    "which is all that separates the returns before an answer (0 on the blank steps, +-1 at the question). The "
-    "previous entry (the constructor's defaults: no baseline, `unbiased` normalisation) solved it on 5/5 seeds "
-    "(first 1.0 at 10k to 35k), then seeds 1 and 3 fell back to chance at 70k and 80k (finals 1.0, -0.2, 1.0, 0.0, "
-    "1.0). `benchmarks/try_entry.py` on seeds 0-4 (finals; seeds reaching 1.0, median step): linear + returns 1.0 on 5/5, "
-    "10k; the same at lin_3e-3 4/5 (one seed at -0.2 at the end), 10k; the defaults at lin_3e-3 5/5, 20k. "
-    "RecurrentPPO (the table's ENTRIES: sb3-contrib's defaults, LSTM 256 with the critic's own LSTM, 10 epochs, "
-    "with 8 envs, n_steps 4 and one minibatch per rollout): `python benchmarks/try_entry.py --algo ppo_lstm --env "
-    "CueRecall-v0 --seeds 1` ended at 1.0 on seed 0, first reached at 90k steps, in about 20 minutes per 100k "
-    "steps (10 epochs over 32-step rollouts: 31,250 gradient steps), on the previous install; through "
-    "`benchmarks/benchmark.py run` on this one (the table's row) seed 0 first reached 1.0 at 35k, scored 1.0 in 8 of its "
-    "last 10 evaluations and ended at 0.0 (half its answers right; the last five evaluations 1.0, -0.2, 1.0, 1.0, "
-    "0.0), in 579 s: it learns the task but does not hold it at every evaluation, where RecurrentREINFORCE's "
-    "5 seeds stay at 1.0. It learns the task although its gradients "
-    "stop at the 4-step rollout boundary: the LSTM states it stores at each step carry the cue across the "
-    "boundary, so the answer's window starts from a state that holds it; what it cannot do is credit the cue's "
-    "step for the answer. The zoo's CartPoleNoVel-v1 ppo_lstm settings at n_steps 4 were not run (20 minutes a "
-    "seed on this machine).",
-    "CartPoleNoVel-v1": "Goal (issue 17): final 500 on >= 4/5 seeds within 100k steps: met, 5/5 (finals 500 on every seed, "
-    "first 475 at 65k, 30k, 80k, 45k, 30k; 53 to 70 s a run). "
-    "The entry: the zoo's ppo_lstm policy settings for this env (ReLU, no orthogonal "
-    "initialisation, LSTM 64, 64-unit heads), observations normalised (not the rewards), the value baseline (the "
-    "critic's own LSTM) with `normalize_advantage: returns`, lin_5e-3, max_grad_norm 0.3, 8 envs, n_steps 16, "
-    "the VecNormalize statistics frozen at 50k steps (`FreezeVecNormalizeCallback`), and an entropy bonus decaying "
-    "from 0.01 to 0 (`ent_coef: lin_0.01`). The previous entry, the same with max_grad_norm 0.5, ended at 500, 500, "
-    "453.3, 491.9, 500 (489.0 ± 18.1, 3/5; seed 2 scored 487 at 75k, then down to 339; seed 3 500 at 45k to 55k "
-    "and at 85k, then 405 to 452); with clipping at 0.3 both hold 500 to the end (why was not measured). "
-    "Without the bonus (the entry before that, same seeds) the finals were 500, "
-    "500, 339, 438, 500 (455.4): the bonus lifts the two seeds that missed, not to 500. In the quick probes below it "
-    "scored 500, 500, 482, 496, 500 against 490 and 478 for the previous entry on seeds 2 and 3 (this install; the "
-    "list below was measured on the previous one): the probes' 10k-step grid does not separate these entries, the "
-    "benchmark's protocol does. Why the freeze: the same entry "
-    "without it ended at 500, 500, 450.6, 119.4, 500 through this benchmark; seed 3 scored 500 from 45k to 55k, "
-    "then fell to 119-178 from 70k on, while its learning rate decayed. As the policy balances, the observations' "
-    "running variance shrinks, the normalised inputs grow, and the same parameters act differently: "
-    "`python benchmarks/probe_recurrent.py 3 ENTRY` scores 498, 269, 162, 126, 141 over its last five evaluations, and "
-    "474, 450, 477, 476 after 500 with `freeze_normalization_after: 50000`. The entry was picked from quick probes "
-    "(`benchmarks/probe_recurrent.py`, an evaluation every 10k steps; finals at 100k on seeds 0-4, '-' where a seed was "
-    "not run). Without observation normalisation: CartPole-v1's recipe (below) with the shipped policy defaults "
-    "(tanh) 38 on seed 0, with the zoo's policy settings 172 on seed 0. Everything else with normalisation and the "
-    "zoo's policy settings. (a) CartPole-v1's recipe, the linear baseline + returns scaling at lin_1.5e-2 and "
-    "max_grad_norm 0.1: 381, 500, 500, 297, 197; (a) with LSTM 32: 500, 487; without the 64-unit heads: 367, 484; "
-    "at n_steps 8: 329, 500; at gamma 0.98: 432, 500; at lin_1e-2: 29, 498, 500, 204, 148; at max_grad_norm 0.5: "
-    "500, 379, 500, 179, 25; at max_grad_norm 0.5 with a constant 3e-3: 416, 453; at max_grad_norm 0.5 with 16 envs "
-    "and lin_2e-2: -, -, 336, 500, 500. (b) The value baseline + returns scaling at lin_5e-3 and max_grad_norm 0.5 "
-    "(the entry then): 500, 500, 454, 141, 474; (b) with LSTM 128: 332; at gamma 0.95: 312, 500, 180, 360, 397; with "
-    "ent_coef 0.01 at lin_1e-2: 500, 500, 372, 33, 442; at lin_1e-2: 421, 500, 246, 500, 189; at lin_1e-2 and "
-    "max_grad_norm 1.0: -, -, 272, 500, 500; at lin_1e-2, max_grad_norm 1.0 and n_steps 8: 157, 171, 70, 236, 152; "
-    "at lin_1e-2 with 16 envs: 413, 343, 500, 419, 475; at lin_2e-2 with 16 envs: 342, 236, 232, 182, 272; at "
-    "lin_2e-2 with 32 envs: 423, 455, 390, 179, 500. (c) The value baseline with the default normalisation "
-    "(`unbiased`), max_grad_norm 0.5: at lin_3e-3 312, 500; at lin_1e-2 -, -, 500, 500, 279; at lin_1e-2 and "
-    "max_grad_norm 1.0: 153, 500, 292, 500, 274. After the previous entry, through `benchmarks/try_entry.py` (the benchmark's "
-    "protocol) on seeds 0-4: `ent_coef: lin_0.02` 500, 500, 500, 428.9, 350.8 (3/5); gamma 0.98 (the zoo's ppo_lstm "
-    "value) 184.4, 500, 500, 249.5, 467.9 (2/5, though every seed reaches 475); the statistics frozen at 30k "
-    "steps 500, 500, 497.6, 468.5, 488.1 (2/5); `ent_coef: lin_0.005` 500, 500, 500, 500, 461.0 (4/5); "
-    "max_grad_norm 0.3 5/5, shipped (the entry above).",
+# What a user reads beside each env's table, in benchmarks/benchmark.py's published page (docs/benchmark.md). Every
+# figure here was measured on the tuning seeds (below REPORTING_SEEDS); the tables above them come from the data.
+# Why the shipped entry is set the way it is: one or two sentences per env
+ENTRY_WHY = {
+    "CartPole-v1": "The linear baseline (rllab's, whose features include a cubic in the step index t) with "
+    "`normalize_advantage: returns`. Once episodes reach the 500-step limit the returns-to-go differ only with t: the "
+    "baseline predicts that, and dividing by the returns' std keeps what it leaves small instead of rescaling it into "
+    "unit-size noise.",
+    "Acrobot-v1": "An entropy bonus and a decaying learning rate. While every episode is cut at 500 steps with return "
+    "-500, the returns say nothing about the actions; the bonus keeps the policy exploring through that phase, and the "
+    "schedule steadies the end.",
+    "LunarLander-v3": "One env and `n_steps: 1`, so each update learns from one episode, with the value baseline, "
+    "gamma 0.999 (as the zoo's PPO) and the observations normalised, not the rewards, so that the returns stay Monte "
+    "Carlo ones. The entropy bonus decays from 0.02 to 0: it stops the deterministic policy from settling into "
+    "hovering, and its decay lets the sampled policy, from which REINFORCE learns, land by the end.",
+    "Pendulum-v1": "Not solved. The value baseline with VecNormalize, gamma 0.9 and 8 envs of whole 200-step episodes; "
+    "what limits it is the number of updates (below).",
+    "InvertedPendulum-v5": "VecNormalize, the value baseline, `log_std_init: -1`, 64x64 networks, lr 1e-3 and 8 envs: "
+    "the first entry tried.",
+    "HalfCheetah-v5": "2 envs, so each update holds two 1000-step episodes and 1M steps give 500 updates, with "
+    "`lin_3e-3`, the value baseline and VecNormalize. Fewer envs mean more updates, which is what this env needs "
+    "(below).",
+    "Hopper-v5": "HalfCheetah's recipe (VecNormalize, the value baseline, `log_std_init: -1`) with 2 envs, "
+    "`n_steps: 512` and `lin_2e-3`: the first entry tried.",
+    "Walker2d-v5": "Hopper's entry, unchanged: the first entry tried.",
+    "Swimmer-v5": "2 envs of whole 1000-step episodes (500 updates in 1M steps), gamma 0.9999 as the zoo's A2C and PPO "
+    "entries, and the linear baseline with `normalize_advantage: returns`: at this gamma the return-to-go shrinks with "
+    "the step index t, which the baseline's features include. The first entry tried.",
+    "InvertedDoublePendulum-v5": "InvertedPendulum's entry with 4 envs and `lin_1e-3`: the first entry tried. About "
+    "9,350 is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
+    "CartPoleNoVel-v1": "The zoo's `ppo_lstm` policy settings (ReLU, no orthogonal initialisation, LSTM 64, 64-unit "
+    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: returns`, gradients clipped at 0.3 "
+    "and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics frozen at 50k "
+    "steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks and the same "
+    "parameters would act on ever larger inputs.",
+    "CueRecall-v0": "8 envs and `n_steps: 4`, shorter than the 5-step gap (each trained episode is still unrolled "
+    "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: returns`: "
+    "the baseline sees the step index t, which is all that separates the returns before the answer.",
+    "MountainCarContinuousNoVel-v0": "Untuned: `reinforce.yml`'s MountainCarContinuous-v0 entry (VecNormalize, the "
+    "value baseline, gSDE) with an LSTM of 64, 8 envs, `n_steps: 16` and lr 3e-3.",
+    "LunarLanderNoVel-v3": "Untuned: 8 envs, `n_steps: 16`, lr 3e-3, gamma 0.999, the value baseline, an LSTM of 64. "
+    "Where to start tuning: LunarLander-v3's recipe (1 env, an update per episode, a decaying entropy bonus).",
+}
+# What else was tried: (the change from the shipped entry, the seeds, the finals). Unless a row says otherwise, through
+# benchmarks/try_entry.py, the benchmark's protocol on the tuning seeds
+TRIED: dict[str, list[tuple[str, str, str]]] = {
+    "CartPole-v1": [
+        ("no baseline, `normalize_advantage: True`, `lin_1e-2`", "0-9", "483 ± 39; 500 on 8/10"),
+        ("`lin_1e-2`", "0-9", "500 on 8/10 (the others 494.9, 498.0)"),
+        ("`lin_2e-2`", "0-9", "500 on 9/10 (the other 431.3)"),
+        ("`normalize_advantage: True`, `lin_1e-2`", "0-9", "500 on 8/10 (the others 476.6, 308.4)"),
+        ("`baseline: value`, `lin_1e-2`", "0-9", "500 on 7/10 (the others 484.5, 374.7, 216.3)"),
+        ("no baseline, `normalize_advantage: True`, `lin_1e-2`, 16 envs", "0-9", "500 on 6/10"),
+        ("no baseline, `normalize_advantage: True`, `lin_1e-2`, `n_steps: 32`", "0-9", "500 on 4/10"),
+        ("no baseline, `normalize_advantage: True`, `lin_1e-2`, `ent_coef: 0.01`", "0-9", "500 on 4/10"),
+    ],
+    "Acrobot-v1": [
+        ("no entropy bonus, a constant lr 3e-3", "0-4", "-178.7 ± 161.4 (one seed never leaves -500)"),
+        ("the same, with the observations normalised (VecNormalize)", "0-4", "-500, -254, -117, -500, -83"),
+    ],
+    "LunarLander-v3": [
+        ("observations not normalised", "0-4", "180.7, 234.5, 166.3, 250.2, 255.1 (217.4; 3/5 at 200)"),
+        ("not normalised, a constant `ent_coef: 0.01`", "0-4", "89.6, 222.2, 199.7, 231.3, 200.0 (188.5; 2/5)"),
+        ("not normalised, no entropy bonus", "0-4", "-19.7, 233.0, 104.1, -29.7, -10.6 (55 ± 101; 1/5)"),
+        ("not normalised, `learning_rate: lin_2e-3`", "0-4", "205.7, -21.4, 247.1, 206.6, 123.7 (152.3; 3/5)"),
+        ("not normalised, 256x256 networks", "0-2", "203.2, 0.5, 247.4"),
+        ("not normalised, 2 envs at lr 2e-3", "0-2", "125.1, -4.2, 222.6"),
+        ("not normalised, 2 envs", "2", "109.0 (never 200)"),
+        ("not normalised, lr 1.5e-3, `vf_learning_rate: 5.6e-4`", "0", "115.7"),
+    ],
+    "Pendulum-v1": [
+        ("4 envs (375 updates in 300k steps)", "0", "training return -1237 to -1186 (first to last tenth)"),
+        ("1 env (1,500 updates in 300k steps)", "0", "training return -1182 to -1135"),
+        ("A2C, `n_steps: 200`, `gae_lambda` 1 or 0.9 (375 updates)", "0", "-1193 to -1186, -1200 to -1111"),
+        ("A2C, `n_steps: 8`, `gae_lambda: 1` (9,375 updates)", "0", "-1199 to -819"),
+        ("gSDE with `log_std_init: -2`; `log_std_init: -1`; 1 env at lr 3e-3", "0", "no trend"),
+    ],
+    "HalfCheetah-v5": [
+        ("8 envs, lr 1e-3 (37 updates in 300k steps)", "0", "training return 180 at 300k"),
+        ("2 envs, lr 1e-3 (150 updates)", "0", "736"),
+        ("1 env, lr 1e-3 (300 updates)", "0", "1095"),
+        ("2 envs, lr 3e-3 (150 updates)", "0", "1372"),
+    ],
+    "CartPoleNoVel-v1": [
+        ("`max_grad_norm: 0.5`", "0-4", "500, 500, 453.3, 491.9, 500"),
+        ("`max_grad_norm: 0.5`, no entropy bonus", "0-4", "500, 500, 339, 438, 500"),
+        ("`max_grad_norm: 0.5`, no bonus, statistics never frozen", "0-4", "500, 500, 450.6, 119.4, 500"),
+        ("`max_grad_norm: 0.5`, `ent_coef: lin_0.02`", "0-4", "500, 500, 500, 428.9, 350.8"),
+        ("`max_grad_norm: 0.5`, `ent_coef: lin_0.005`", "0-4", "500, 500, 500, 500, 461.0"),
+        ("`max_grad_norm: 0.5`, statistics frozen at 30k steps", "0-4", "500, 500, 497.6, 468.5, 488.1"),
+        ("`max_grad_norm: 0.5`, gamma 0.98", "0-4", "184.4, 500, 500, 249.5, 467.9"),
+        (
+            "CartPole-v1's recipe: linear baseline, `lin_1.5e-2`, `max_grad_norm: 0.1` (probe)",
+            "0-4",
+            "381, 500, 500, 297, 197",
+        ),
+        ("observations not normalised (probe)", "0", "172"),
+    ],
+    "CueRecall-v0": [
+        ("the constructor's defaults (no baseline, `normalize_advantage: unbiased`)", "0-4", "1.0, -0.2, 1.0, 0.0, 1.0"),
+        ("the constructor's defaults at `lin_3e-3`", "0-4", "1.0 on 5/5"),
+        ("`learning_rate: lin_3e-3`", "0-4", "1.0 on 4/5 (the other -0.2)"),
+    ],
+}
+# Measured facts that help a user read or tune the env: short paragraphs
+NOTES: dict[str, list[str]] = {
+    "CartPole-v1": [
+        "The learning rate was picked as the best of three on seeds 0-9, so a row on those seeds carries some selection.",
+    ],
+    "LunarLander-v3": [
+        "Why the bonus decays: REINFORCE learns from the sampled policy, which lands far less often than the "
+        "deterministic one that the evaluations run. On the constant-bonus entry's final models (seeds 2-4, 100 "
+        "episodes each, `python benchmarks/lunarlander_hover.py`) the sampled policy scored 136.3, 88.6 and 134.6, "
+        "the deterministic one 214.2, 228.4 and 162.5.",
+        "Landing does not always stay learnt: a seed can hover to the 1000-step limit late in training (one "
+        "`lin_2e-3` seed scored 243 at 500k and ended at -21). One final evaluation of 10 episodes has a standard "
+        "error of 23 to 27 here.",
+        "The entropy bonus came from a screening study with the zoo's Optuna search through our CLI "
+        "(`python benchmarks/lunarlander_study.py`; every trial on [its page](lunarlander_study.md)). One seed at half "
+        "the budget separates little: the bonus slows the first 500k steps and pays in the second half.",
+    ],
+    "Pendulum-v1": [
+        "An update needs whole 200-step episodes, so 300k steps allow at most 1,500 updates (1 env). "
+        "`python benchmarks/update_count.py --envs Pendulum-v1` prints the training return per tenth of the episodes: "
+        "at 375 updates even A2C's lower-variance advantages do not learn, at 9,375 they do. Whether Monte Carlo "
+        "returns would also learn with that many updates is not measured.",
+    ],
+    "HalfCheetah-v5": [
+        "Episodes last 1000 steps, so an update holds `n_envs` episodes and 1M steps allow 1M / (1000 `n_envs`) "
+        "updates. The table above comes from `python benchmarks/update_count.py --envs HalfCheetah-v5` (300k steps, "
+        "the training return over the last tenth of the episodes).",
+    ],
+    "Hopper-v5": [
+        "The evaluations swing by several hundred between neighbouring points (a deterministic policy that falls early "
+        "in one evaluation and not in the next), so one final evaluation per seed is a noisy figure.",
+    ],
+    "Walker2d-v5": [
+        "Runs can fall back: one seed scored 2803 at 640k steps and 820 to 1046 over its last 100k.",
+    ],
+    "Swimmer-v5": [
+        "Tianshou's REINFORCE uses gamma 0.99; whether the discount is what separates its 35 from our 300 is not "
+        "measured. Every evaluation episode lasts 1000 steps, so the evaluations alone are 2M env steps per run.",
+    ],
+    "CartPoleNoVel-v1": [
+        "Without the freeze, a seed that balanced at 45k fell to 119-178 from 70k on, while its learning rate decayed "
+        "(`python benchmarks/probe_recurrent.py` replays such a seed). `FreezeVecNormalizeCallback` works with any SB3 "
+        "algorithm.",
+        "Rows marked probe come from `python benchmarks/probe_recurrent.py` (an evaluation every 10k steps), not the "
+        "benchmark's protocol.",
+    ],
+    "CueRecall-v0": [
+        "RecurrentPPO learns the task although its gradients stop at the 4-step rollout boundary: the LSTM states it "
+        "stores carry the cue across it. What it cannot do is credit the cue's step for the answer.",
+    ],
+    "MountainCarContinuousNoVel-v0": [
+        "The seeds reach 90, hold it for 45k to 85k steps, then fall back to about -99 (999-step episodes that spend "
+        "the action cost without reaching the flag): the shape CartPoleNoVel-v1 showed before its VecNormalize "
+        "statistics were frozen. Whether freezing them holds the solution here is not measured.",
+    ],
+    "LunarLanderNoVel-v3": [
+        "RecurrentPPO was not run here: the zoo's entry trains 5M steps with 32 envs, hours on a 2-core machine.",
+    ],
 }
 
-# Why some envs have fewer seeds than asked for (10 on CartPole, 5 elsewhere), or none
-WHY_FEWER_SEEDS = (
-    "on this project's 2-core machine, with evaluation every 5k steps, a 1M-step run of one algorithm takes 9 to 32 "
-    "minutes (the evaluations alone reach 2M env steps when episodes last 1000 steps; the zoo's A2C and PPO MuJoCo "
-    "entries use 1 env and make up to 300k gradient steps), so 3 algorithms x 5 seeds take 1 to 3 hours per env "
-    "with both cores busy, and no multi-core machine was lent to this task."
+# The page's protocol and seed caveat, said once at its top
+PROTOCOL = [
+    "Each run is `python -m sb3_reinforce.zoo train --algo ALGO --env ENV --seed SEED -n BUDGET --eval-freq 5000 "
+    "--eval-episodes 10`: every 5,000 steps, 10 deterministic episodes on a separate evaluation env. REINFORCE uses "
+    "`zoo_configs/reinforce.yml`, RecurrentREINFORCE `zoo_configs/reinforce_lstm.yml`; A2C, PPO and RecurrentPPO the "
+    "RL Zoo's own entries, unchanged.",
+    "",
+    "- **Final return**: the last evaluation of each seed. A row gives their interquartile mean (IQM) and its 95% "
+    "stratified-bootstrap confidence interval, computed with [rliable](https://github.com/google-research/rliable) as "
+    "the zoo's `plot_from_file --rliable` does. With 2 or 3 seeds the interval spans the seeds; one seed has none.",
+    "- **Curves**: the IQM over seeds at each evaluation, with its 95% interval as the band.",
+    "- **Steps to the threshold**: the first evaluation at or above it, median over the seeds that reached it.",
+    f"- **Seeds**: each row says which it holds. Seeds 0 to {REPORTING_SEEDS - 1} are tuning seeds, on which the "
+    f"entries were picked, so rows on them carry some selection; from {REPORTING_SEEDS} on, reporting seeds, never "
+    "used to pick an entry.",
+    "- **How many**: a 1M-step run takes 9 to 34 minutes on the 2-core CPU machine used (1 torch thread, up to 2 runs "
+    "at once; the wall-clock column), so the 1M-step rows hold 1 to 5 seeds. Where a row has 3 or fewer, read its "
+    "interval rather than its point.",
+]
+SUMMARY_LEGEND = (
+    "Final return, IQM [95% CI] over seeds / median steps to the threshold (seeds reaching it / seeds run). "
+    "The curves and each env's seeds are in the sections below."
 )
-SEEDS_WANTED = {"CartPole-v1": 10}  # 5 elsewhere
+# The README's results teaser: these envs' rows of the summary tables
+TEASER_ENVS = ("CartPole-v1", "LunarLander-v3", "HalfCheetah-v5", "Hopper-v5", "CartPoleNoVel-v1", "CueRecall-v0")
+# The algorithm page whose Results section holds each suite's summary table
+SUITE_PAGES = {"feedforward": "reinforce.md", "recurrent": "reinforce_recurrent.md"}
+BOOTSTRAP_REPS = 2000  # as the zoo's plot_from_file
 
 # Published figures, quoted beside ours
 PEERS = {
@@ -373,17 +326,18 @@ PEERS = {
 # Tianshou's REINFORCE (thu-ml/tianshou examples/mujoco/README.md, "Tianshou(3M steps)" column): the mean over 10
 # seeds of each seed's best test return (10 episodes) seen during 3M steps of training, ± the std over seeds, on the
 # gym v3/v2 versions of the envs. Ours is stricter: the final deterministic evaluation at 1M steps.
-TIANSHOU_SOURCE = (
-    'thu-ml/tianshou `examples/mujoco/README.md`, REINFORCE table, column "Tianshou(3M steps)": the mean over 10 '
-    "seeds of each seed's best average test return (10 episodes) seen during 3M steps of training, ± one std over "
-    "seeds, on gym 0.17's v3 versions of the envs (InvertedPendulum and InvertedDoublePendulum v2). Its agent: "
-    "no critic (the mean return-to-go as the baseline), 10 envs, an update every 2,048 steps, lr 1e-3 decayed "
-    "linearly, gamma 0.99, tanh-squashed actions (examples/mujoco/mujoco_reinforce.py). Gymnasium's v5 envs differ "
-    "from those in details that favour neither side by more than a step's reward: Hopper, Walker2d and "
-    "InvertedDoublePendulum no longer pay the alive bonus on the step that ends an episode (1, 1 and 10 less per "
-    "episode), and InvertedDoublePendulum's observation drops two constraint forces that were always 0 (the "
-    "envs' version histories)"
-)
+TIANSHOU_SOURCE = [
+    "Tianshou's figure is the REINFORCE table of thu-ml/tianshou's `examples/mujoco/README.md`: for each of 10 seeds, "
+    "the best average test return (10 episodes) seen during training, then the mean ± std over the seeds, on gym 0.17's "
+    "v3 envs (InvertedPendulum and InvertedDoublePendulum v2).",
+    "",
+    "- Its agent: no critic (the mean return-to-go as the baseline), 10 envs, an update every 2,048 steps, lr 1e-3 "
+    "decayed linearly, gamma 0.99, tanh-squashed actions (`examples/mujoco/mujoco_reinforce.py`).",
+    "- Ours is stricter: the final deterministic evaluation at 1M steps, one per seed, not the best seen during training.",
+    "- Gymnasium's v5 envs differ from those by less than a step's reward: Hopper, Walker2d and InvertedDoublePendulum "
+    "no longer pay the alive bonus on the step that ends an episode, and InvertedDoublePendulum's observation drops two "
+    "constraint forces that were always 0.",
+]
 TIANSHOU_3M = {
     "HalfCheetah-v5": (884.0, 41.0),
     "Hopper-v5": (395.8, 64.5),
@@ -538,7 +492,7 @@ def load_curves(env_id: str, algo: str) -> dict[int, tuple[np.ndarray, np.ndarra
     for path in sorted((DATA / env_id).glob(f"{algo}_seed*.csv")):
         data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
         curves[int(path.stem.split("seed")[1])] = (data[:, 0], data[:, 1])
-    return curves
+    return dict(sorted(curves.items()))
 
 
 def wall_clocks() -> dict[tuple[str, str], list[float]]:
@@ -550,246 +504,262 @@ def wall_clocks() -> dict[tuple[str, str], list[float]]:
     return times
 
 
+def labels_in_order() -> list[str]:
+    """Every label, each variant after its algorithm."""
+    return [label for algo in ALGOS for label in (algo, *(v for v, (base, _) in VARIANTS.items() if base == algo))]
+
+
+def labels_of(env_id: str) -> tuple[str, ...]:
+    """The rows of an env: its suite's algorithms, each followed by its variants that have runs on the env."""
+    labels: list[str] = []
+    for algo in algos_of(env_id):
+        labels.append(algo)
+        labels += [label for label, (base, _) in VARIANTS.items() if base == algo and load_curves(env_id, label)]
+    return tuple(labels)
+
+
+def interval_estimates(scores: dict[str, np.ndarray], statistic) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """
+    rliable's point estimates and stratified-bootstrap 95% confidence intervals, as the zoo's ``plot_from_file
+    --rliable`` computes them (2,000 resamples), with a fixed random state so that the report is reproducible.
+
+    :param scores: label -> scores, shape (runs, tasks, ...)
+    :param statistic: The aggregate (scores -> array)
+    :return: The point estimates and the intervals (lower and upper rows), per label
+    """
+    try:
+        from rliable import library as rly
+    except Exception as error:  # rliable 1.2 needs arch < 8, which fails to import with pandas >= 3
+        raise SystemExit(f'report needs rliable: pip install -e ".[benchmark]" from the clone\'s root ({error})') from error
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # arch's notice about the random state's type
+        return rly.get_interval_estimates(
+            scores, statistic, reps=BOOTSTRAP_REPS, confidence_interval_size=0.95, random_state=np.random.RandomState(0)
+        )
+
+
 def summarise(curves: dict[int, tuple[np.ndarray, np.ndarray]], threshold: float) -> dict | None:
-    """Final return (mean, std over seeds), and the seeds reaching the threshold and their median first step."""
+    """
+    The final returns (the last evaluation of each seed) and their interquartile mean with its stratified-bootstrap
+    95% interval (rliable's ``aggregate_iqm``), and the seeds reaching the threshold and their median first step.
+    """
     if not curves:
         return None
-    finals = [returns[-1] for _, returns in curves.values()]
+    from rliable import metrics
+
+    finals = np.array([returns[-1] for _, returns in curves.values()])
+    iqm, interval = interval_estimates({"finals": finals[:, None]}, lambda x: np.array([metrics.aggregate_iqm(x)]))
     hits = [hit for steps, returns in curves.values() if (hit := first_hit(steps, returns, threshold)) is not None]
     return {
-        "seeds": len(curves),
-        "final": (float(np.mean(finals)), float(np.std(finals))),
+        "seeds": list(curves),
+        "finals": finals,
+        "iqm": float(iqm["finals"][0]),
+        "interval": (float(interval["finals"][0, 0]), float(interval["finals"][1, 0])),
         "hits": len(hits),
         "median_hit": float(np.median(hits)) if hits else None,
     }
 
 
-def plot(env_id: str, curves_by_algo: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]], path: Path) -> None:
+def seed_ranges(seeds: list[int]) -> str:
+    """Seeds as ranges: [0, 1, 2, 1000] -> "0-2, 1000"."""
+    ranges: list[list[int]] = []
+    for seed in sorted(seeds):
+        if ranges and seed == ranges[-1][1] + 1:
+            ranges[-1][1] = seed
+        else:
+            ranges.append([seed, seed])
+    return ", ".join(f"{first}" if first == last else f"{first}-{last}" for first, last in ranges)
+
+
+def number(value: float, env_id: str, extra: int = 0) -> str:
+    digits = (2 if abs(ENVS[env_id][1]) < 10 else 0) + extra  # the memory task's returns lie in [-1, 1]
+    return f"{value:.{digits}f}"
+
+
+def final_cell(row: dict, env_id: str, extra: int = 0) -> str:
+    """The IQM of the finals with its 95% interval; one seed has no interval."""
+    iqm = number(row["iqm"], env_id, extra)
+    if len(row["seeds"]) == 1:
+        return iqm
+    low, high = (number(bound, env_id, extra) for bound in row["interval"])
+    return f"{iqm} [{low}, {high}]"
+
+
+def plot(env_id: str, curves_by_label: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]], path: Path) -> None:
+    """Learning curves: at each evaluation, the IQM over seeds and its stratified-bootstrap 95% interval (rliable)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from scipy.stats import trim_mean
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for algo, curves in curves_by_algo.items():
+    for label, curves in curves_by_label.items():
         if not curves:
             continue
         length = min(len(steps) for steps, _ in curves.values())
         steps = next(iter(curves.values()))[0][:length]
         returns = np.stack([returns[:length] for _, returns in curves.values()])
-        mean, std = returns.mean(0), returns.std(0)
-        ax.plot(steps, mean, label=f"{NAMES[algo]} ({len(curves)} seeds)")
-        ax.fill_between(steps, mean - std, mean + std, alpha=0.2)
+        # rliable's aggregate_iqm at every evaluation at once: the 25% trimmed mean over the runs
+        iqm, interval = interval_estimates({label: returns[:, None, :]}, lambda x: trim_mean(x[:, 0, :], 0.25, axis=0))
+        seeds = f"{len(curves)} seed{'s' if len(curves) > 1 else ''}"
+        ax.plot(steps, iqm[label], label=f"{NAMES[label]} ({seeds})")
+        ax.fill_between(steps, interval[label][0], interval[label][1], alpha=0.2)
     ax.axhline(ENVS[env_id][1], color="grey", linestyle="--", linewidth=0.8, label="threshold")
     ax.set_xlabel("environment steps")
-    ax.set_ylabel(f"evaluation return ({EVAL_EPISODES} episodes)")
+    ax.set_ylabel(f"evaluation return, IQM ({EVAL_EPISODES} episodes)")
     ax.set_title(env_id)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
-def update_readme(table: list[str], marker: str) -> None:
-    """Put a summary table into README.md, between its two ``marker`` comments."""
-    readme = REPO / "README.md"
+def update_between_markers(path: Path, table: list[str], marker: str) -> None:
+    """Put a table into a page (README.md, an algorithm page), between its two ``marker`` comments."""
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    text = readme.read_text()
+    text = path.read_text()
     before, rest = text.split(start)
     after = rest.split(end)[1]
-    readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
+    path.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
 
 
-def summary_table(algos: tuple[str, ...], summaries: dict[str, dict[str, dict | None]]) -> list[str]:
-    """One row per env that has runs: final return / median steps to the threshold (seeds reaching it), per algo."""
-    table = ["| env (budget, threshold) | " + " | ".join(NAMES[algo] for algo in algos) + " |"]
-    table += ["|---" * (len(algos) + 1) + "|"]
+def summary_table(labels: list[str], summaries: dict[str, dict[str, dict | None]]) -> list[str]:
+    """One row per env that has runs: IQM of the finals [95% CI] / median steps to the threshold (seeds reaching it)."""
+    table = ["| env (budget, threshold) | " + " | ".join(NAMES[label] for label in labels) + " |"]
+    table += ["|---" * (len(labels) + 1) + "|"]
     for env_id, rows in summaries.items():
         if not any(rows.values()):
             continue
         cells = [f"{env_id} ({ENVS[env_id][0] // 1000}k, {ENVS[env_id][1]})"]
-        for row in rows.values():
+        for label in labels:
+            row = rows.get(label)
             if row is None:
                 cells.append("not run")
                 continue
             median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
-            final_mean, final_std = row["final"]
-            digits = 2 if abs(ENVS[env_id][1]) < 10 else 0  # the memory task's returns lie in [-1, 1]
-            cells.append(f"{final_mean:.{digits}f} ± {final_std:.{digits}f} / {median} ({row['hits']}/{row['seeds']})")
+            cells.append(f"{final_cell(row, env_id)} / {median} ({row['hits']}/{len(row['seeds'])})")
         table += ["| " + " | ".join(cells) + " |"]
     return table
 
 
+def env_table(env_id: str, rows: dict[str, dict | None], times: dict[tuple[str, str], list[float]]) -> list[str]:
+    """An env's rows: which seeds, the IQM of the finals [95% CI], each seed's final, the threshold, the wall-clock."""
+    lines = [
+        "| algo | seeds | final: IQM [95% CI] | each seed's final | reaching the threshold | median steps to it "
+        "| wall-clock (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, row in rows.items():
+        if row is None:
+            continue
+        median = f"{row['median_hit']:,.0f}" if row["median_hit"] is not None else "-"
+        seconds = times.get((env_id, label))
+        each = ", ".join(number(final, env_id, 1) for final in row["finals"])
+        cells = [NAMES[label], seed_ranges(row["seeds"]), final_cell(row, env_id, 1), each]
+        cells += [f"{row['hits']}/{len(row['seeds'])}", median, f"{np.mean(seconds):.0f}" if seconds else "-"]
+        lines += ["| " + " | ".join(cells) + " |"]
+    return lines
+
+
+def shipped_entry(env_id: str) -> list[str]:
+    """The shipped zoo entry of an env (zoo_configs/), as YAML, and why it is set that way."""
+    config = "reinforce_lstm.yml" if env_id in RECURRENT_ENVS else "reinforce.yml"
+    entry = yaml.safe_load((REPO / "zoo_configs" / config).read_text()).get(env_id)
+    if entry is None:
+        return []
+    lines = ["### Shipped entry", "", f"`zoo_configs/{config}`:", "", "```yaml"]
+    lines += [env_id + ":", *("  " + line for line in yaml.safe_dump(entry, sort_keys=False).splitlines()), "```", ""]
+    if env_id in ENTRY_WHY:
+        lines += [ENTRY_WHY[env_id], ""]
+    others = [f"{NAMES[algo]} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id]
+    others += [f"{NAMES[algo]} uses this benchmark's own: {why}" for (algo, env), (_, why) in ENTRIES.items() if env == env_id]
+    if others:
+        lines += ["The zoo has no entry for this id: " + "; ".join(others) + ".", ""]
+    return lines
+
+
+def tried_table(env_id: str) -> list[str]:
+    if env_id not in TRIED:
+        return []
+    lines = ["### What else was tried", "", "Each row changes the shipped entry as it says.", ""]
+    lines += ["| change | seeds | finals |", "|---|---|---|"]
+    lines += [f"| {change} | {seeds} | {finals} |" for change, seeds, finals in TRIED[env_id]]
+    return [*lines, ""]
+
+
 def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
     """Our REINFORCE's final evaluation at its budget beside Tianshou's REINFORCE at 3M steps (``TIANSHOU_3M``)."""
-    lines = ["## REINFORCE against Tianshou's REINFORCE (MuJoCo)", ""]
-    lines += [
-        f"Tianshou: {TIANSHOU_SOURCE}. Ours: the final deterministic evaluation (10 episodes) at 1M steps, "
-        "one per seed, not the best seen during training.",
-        "",
-    ]
-    lines += ["| env | ours at 1M: final, mean ± std | ours: each seed | seeds at or above Tianshou's | Tianshou at 3M |"]
+    lines = ["## Against Tianshou's REINFORCE (MuJoCo)", "", *TIANSHOU_SOURCE, ""]
+    lines += ["| env | ours at 1M: each seed's final | seeds at or above Tianshou's | Tianshou at 3M | at 10M |"]
     lines += ["|---|---|---|---|---|"]
     for env_id, (figure, std) in TIANSHOU_3M.items():
         runs = curves[env_id]["reinforce"]
+        at_10m = "{:.1f} ± {:.1f}".format(*TIANSHOU_10M[env_id])
         if not runs:
-            lines += [f"| {env_id} | not run | - | - | {figure:.1f} ± {std:.1f} |"]
+            lines += [f"| {env_id} | not run | - | {figure:.1f} ± {std:.1f} | {at_10m} |"]
             continue
         finals = [float(returns[-1]) for _, returns in runs.values()]
         each = ", ".join(f"{final:.0f}" for final in finals)
         above = sum(final >= figure for final in finals)
-        lines += [
-            f"| {env_id} | {np.mean(finals):.1f} ± {np.std(finals):.1f} | {each} | {above}/{len(finals)} | "
-            f"{figure:.1f} ± {std:.1f} |"
-        ]
+        lines += [f"| {env_id} | {each} | {above}/{len(finals)} | {figure:.1f} ± {std:.1f} | {at_10m} |"]
     return [*lines, ""]
 
 
-def mujoco_side_by_side(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
-    """REINFORCE's final evaluations beside the zoo's A2C and PPO on the MuJoCo envs, with the difference of the means."""
-    lines = ["## REINFORCE against the zoo's A2C and PPO (MuJoCo)", ""]
-    lines += [
-        "The final evaluation at 1M steps of each seed, run through the same command line (the zoo's own A2C and PPO "
-        "entries, `ZOO_ALIASES` for the env ids it lacks): each seed's, then their mean in brackets. Difference: "
-        "REINFORCE's mean minus the other's.",
-        "",
-        "| env | REINFORCE | A2C | PPO | REINFORCE - A2C | REINFORCE - PPO |",
-        "|---|---|---|---|---|---|",
+def variants_note(labels: set[str]) -> list[str]:
+    if not labels:
+        return []
+    files = ", ".join(f"`{VARIANTS[label][1].relative_to(REPO)}`" for label in sorted(labels))
+    return [
+        f"- Rows marked *(biased entry)* train the entries as they were before each moved to a direction-unbiased "
+        f"normalisation ({files}), on the same reporting seeds, so that what unbiasedness costs or gains is measured.",
     ]
-    for env_id in TIANSHOU_3M:
-        finals = {algo: [float(returns[-1]) for _, returns in curves[env_id][algo].values()] for algo in FEEDFORWARD_ALGOS}
-        cells = [env_id]
-        for algo in FEEDFORWARD_ALGOS:
-            each = ", ".join(f"{final:.0f}" for final in finals[algo])
-            cells.append(f"{each} ({np.mean(finals[algo]):.0f})" if finals[algo] else "not run")
-        for algo in ("a2c", "ppo"):
-            if finals["reinforce"] and finals[algo]:
-                difference = np.mean(finals["reinforce"]) - np.mean(finals[algo])
-                cells.append(f"{difference:+.0f} ({len(finals['reinforce'])} vs {len(finals[algo])} seeds)")
-            else:
-                cells.append("-")
-        lines += ["| " + " | ".join(cells) + " |"]
-    return [*lines, "", *wins_and_losses(curves), ""]
-
-
-def wins_and_losses(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
-    """
-    Where REINFORCE's mean final evaluation is above or below A2C's and PPO's on the MuJoCo envs, and, where the means
-    are equal (every seed at the env's ceiling), which reaches the threshold first (median first evaluation at or
-    above it).
-    """
-    lines = []
-    for other in ("a2c", "ppo"):
-        wins, losses, ties, missing = [], [], [], []
-        for env_id in TIANSHOU_3M:
-            ours, theirs = curves[env_id]["reinforce"], curves[env_id][other]
-            if not ours or not theirs:
-                missing.append(env_id)
-                continue
-            threshold = ENVS[env_id][1]
-            summary_ours, summary_theirs = summarise(ours, threshold), summarise(theirs, threshold)
-            mean_ours, mean_theirs = summary_ours["final"][0], summary_theirs["final"][0]
-            seeds = f"{len(ours)} vs {len(theirs)} seeds"
-            if np.isclose(mean_ours, mean_theirs, rtol=1e-3):
-                ties.append(
-                    f"{env_id} (both {mean_ours:.0f}; first at or above {threshold:g} at "
-                    f"{summary_ours['median_hit'] / 1000:.1f}k steps against {summary_theirs['median_hit'] / 1000:.1f}k, "
-                    f"{seeds})"
-                )
-            else:
-                (wins if mean_ours > mean_theirs else losses).append(
-                    f"{env_id} ({mean_ours:.0f} against {mean_theirs:.0f}, {seeds})"
-                )
-        sentence = f"Against {NAMES[other]}, REINFORCE's mean final evaluation is higher on " + ("; ".join(wins) or "no env")
-        sentence += ", lower on " + ("; ".join(losses) or "no env")
-        if ties:
-            sentence += ", equal on " + "; ".join(ties)
-        if missing:
-            sentence += f"; {NAMES[other]} not run on " + ", ".join(missing)
-        lines += [sentence + ".", ""]
-    lines += [
-        "Read these as indications: the seed counts are in brackets, and a MuJoCo evaluation can swing by hundreds "
-        "between neighbouring points (see Hopper's findings), so one final evaluation per seed is a noisy figure."
-    ]
-    return lines
 
 
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
-    lines = ["# Learning benchmark: REINFORCE vs A2C vs PPO, RecurrentREINFORCE vs RecurrentPPO", ""]
-    lines += [
-        f"Protocol: evaluation every {EVAL_FREQ:,} steps on {EVAL_EPISODES} deterministic episodes of a separate env.",
-        "REINFORCE uses `zoo_configs/reinforce.yml`, RecurrentREINFORCE `zoo_configs/reinforce_lstm.yml`; A2C, PPO "
-        "and RecurrentPPO the RL Zoo's own configs. "
-        "Final return: the last evaluation, mean ± std over seeds. Steps to threshold: the first evaluation at or "
-        "above the threshold, median over the seeds that reached it. Wall-clock: mean seconds per run "
-        "(1 torch thread, this project's 2-core CPU machine, up to 2 runs at once).",
+    labels = {env_id: labels_of(env_id) for env_id in ENVS}
+    curves = {env_id: {label: load_curves(env_id, label) for label in labels[env_id]} for env_id in ENVS}
+    summaries = {
+        env_id: {label: summarise(curves[env_id][label], ENVS[env_id][1]) for label in labels[env_id]} for env_id in ENVS
+    }
+    lines = [
+        "# Benchmark",
         "",
-        "Regenerate the tables and curves from the raw data (`benchmarks/data/`): `python benchmarks/benchmark.py report`.",
-        "Retrain: `python benchmarks/benchmark.py run --envs ENV --seeds N --workers 2`.",
+        *PROTOCOL,
+        *variants_note({label for env in labels.values() for label in env if label in VARIANTS}),
+    ]
+    lines += [
+        "",
+        "Regenerate every table and figure from the raw data: `python benchmarks/benchmark.py report` (it needs the "
+        '`benchmark` extra, `pip install -e ".[benchmark]"`, for rliable).',
         "",
     ]
-    curves = {env_id: {algo: load_curves(env_id, algo) for algo in algos_of(env_id)} for env_id in ENVS}
-    summaries = {
-        env_id: {algo: summarise(curves[env_id][algo], ENVS[env_id][1]) for algo in algos_of(env_id)} for env_id in ENVS
-    }
-    for suite, (algos, env_ids, marker) in SUITES.items():
-        table = summary_table(algos, {env_id: summaries[env_id] for env_id in env_ids})
-        lines += [
-            f"## Summary: {SUITE_TITLES[suite]}",
-            "",
-            "Final return (mean ± std over seeds) / median steps to the threshold (seeds reaching it).",
-            "",
-            *table,
-            "",
-        ]
-        update_readme(table, marker)
-    lines += mujoco_side_by_side(curves)
+    for suite, (_, env_ids, marker) in SUITES.items():
+        suite_labels = [label for label in labels_in_order() if any(label in labels[env_id] for env_id in env_ids)]
+        table = summary_table(suite_labels, {env_id: summaries[env_id] for env_id in env_ids})
+        lines += [f"## {SUITE_TITLES[suite]}", "", SUMMARY_LEGEND, "", *table, ""]
+        update_between_markers(DOCS / "modules" / SUITE_PAGES[suite], table, marker)
+        teaser = summary_table(suite_labels, {env_id: summaries[env_id] for env_id in env_ids if env_id in TEASER_ENVS})
+        update_between_markers(REPO / "README.md", teaser, marker)
     lines += tianshou_table(curves)
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
+        lines += [f"## {env_id}", ""]
         if not any(rows.values()):
-            lines += [f"## {env_id}", "", f"Not run yet (budget {budget:,} steps): {WHY_FEWER_SEEDS}", ""]
+            lines += [f"Not run yet (budget {budget:,} steps).", ""]
             continue
-        png = DOCS / "benchmark" / f"{env_id}.png"
-        plot(env_id, curves[env_id], png)
-        lines += [f"## {env_id}", "", f"Budget {budget:,} steps, threshold {threshold}.", ""]
-        lines += ["| algo | seeds | final return | steps to threshold (median) | seeds reaching it | wall-clock (s) |"]
-        lines += ["|---|---|---|---|---|---|"]
-        for algo, row in rows.items():
-            if row is None:
-                continue
-            median = f"{row['median_hit']:,.0f}" if row["median_hit"] is not None else "-"
-            seconds = times.get((env_id, algo))
-            wall = f"{np.mean(seconds):.0f}" if seconds else "-"
-            mean, std = row["final"]
-            cells = [NAMES[algo], str(row["seeds"]), f"{mean:.1f} ± {std:.1f}", median, f"{row['hits']}/{row['seeds']}", wall]
-            lines += ["| " + " | ".join(cells) + " |"]
-        aliases = [
-            f"{NAMES[algo]} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id
-        ]
-        aliases += [
-            f"{NAMES[algo]} uses the benchmark's own: {why}" for (algo, env), (_, why) in ENTRIES.items() if env == env_id
-        ]
-        if aliases:
-            lines += ["", "The zoo has no entry for this id: " + "; ".join(aliases) + "."]
-        wanted = SEEDS_WANTED.get(env_id, 5)
-        if min(row["seeds"] for row in rows.values() if row) < wanted:
-            lines += ["", f"Fewer than {wanted} seeds: {WHY_FEWER_SEEDS}"]
-        if env_id in FINDINGS:
-            lines += ["", FINDINGS[env_id]]
+        plot(env_id, curves[env_id], IMAGES / f"{env_id}.png")
+        lines += [f"Budget {budget:,} steps, threshold {threshold}.", "", *env_table(env_id, rows, times), ""]
+        lines += [f"![{env_id} learning curves](images/benchmark/{env_id}.png)", ""]
+        lines += shipped_entry(env_id)
+        lines += tried_table(env_id)
+        lines += [paragraph for note in NOTES.get(env_id, []) for paragraph in (note, "")]
         if env_id in PEERS:
-            lines += ["", "Published figure: " + PEERS[env_id]]
-        if env_id in TIANSHOU_3M:
-            (mean_3m, std_3m), (mean_10m, std_10m) = TIANSHOU_3M[env_id], TIANSHOU_10M[env_id]
-            lines += [
-                "",
-                f"Published REINFORCE figure: Tianshou `Reinforce` (MuJoCo benchmark): {mean_3m:.1f} ± {std_3m:.1f} "
-                f"at 3M steps, {mean_10m:.1f} ± {std_10m:.1f} at 10M (best test return seen, see the Tianshou table above).",
-            ]
-        lines += ["", f"![{env_id}](benchmark/{env_id}.png)", ""]
-    (DOCS / "benchmark.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+            lines += ["Published figure: " + PEERS[env_id], ""]
+    (DOCS / "benchmark.md").write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {DOCS / 'benchmark.md'}, {IMAGES}/*.png, the README's and the algorithm pages' summary tables")
 
 
 def main() -> None:
@@ -814,7 +784,7 @@ def main() -> None:
         metavar="DIR",
         help="copy each run's zoo log folder (final model, VecNormalize statistics) to DIR/ENV/ALGO_seedN",
     )
-    commands.add_parser("report", help="write docs/benchmark.md and the curves from the stored evaluations")
+    commands.add_parser("report", help="write the results pages, tables and curves from the stored evaluations")
     args = parser.parse_args()
     if args.command == "run":
         run(args)

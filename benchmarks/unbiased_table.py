@@ -10,7 +10,8 @@ batch size (policy frozen, baselines learning during the run, ``--rollouts`` rol
   cosine with g of the sum of N consecutive updates (mean over the blocks of N rollouts of every seed).
 
 ``run`` appends each (normalisation, baseline, batch, seed) to ``benchmarks/data/unbiased_table.csv`` (an
-interrupted run resumes where it stopped) and writes ``docs/unbiased.md``; ``report`` rewrites the page from the CSV.
+interrupted run resumes where it stopped) and writes its tables into ``docs/unbiased.md``, between the
+``unbiased_table`` markers; ``report`` rewrites them from the CSV.
 Without a baseline A_t = G_t, so ``"returns"`` gives ``True``'s weights and ``"unbiased_returns"`` ``"unbiased"``'s,
 bit for bit (``tests/test_unbiased.py::test_unbiased_returns_without_baseline``): those rows are not run twice.
 
@@ -179,15 +180,7 @@ def spread_table(groups: dict, rollouts: int) -> list[str]:
     return lines
 
 
-INTRO = """# Normalised advantages against the exact gradient
-
-The exact-gradient harness of `tests/test_unbiased.py` (the small `ChainMDP`, the exact gradient by autograd
-through a dynamic programme, the policy frozen, the baselines learning during the run) on small batches, for each
-`normalize_advantage`. Normalising changes the update's scale, so each row fits the scale c that best matches the
-averaged update to c ∇J (least squares weighted by the inverse squared standard errors) and gives the z-scores of
-the update against c ∇J. An unbiased estimator has |z| of order 1; the tests accept |z| < 4 and flag |z| > 6.
-
-| normalize_advantage | centre and scale of the weights of env i's steps |
+INTRO = """| normalize_advantage | centre and scale of the weights of env i's steps |
 |---|---|
 | `"unbiased"` (default) | m_i = (m_-i + m') / 2, s_i² = (s_-i² + v') / 2: the other envs' mean and variance of A \
 in the batch, averaged with moving averages of the earlier batches' (1 env: m', v' alone; the first batch is left as \
@@ -197,6 +190,8 @@ it is) |
 | `"returns"` | the batch's mean of A and std of G, each step's own included |
 | `False` | none |
 """
+
+START, END = "<!-- unbiased_table: start -->", "<!-- unbiased_table: end -->"
 
 
 def summary(groups: dict) -> list[str]:
@@ -267,11 +262,15 @@ def report(args: argparse.Namespace) -> None:
     )
     seeds = max(len(rows) for rows in groups.values())
     command += f" --seeds {seeds}"
-    lines = [INTRO, *summary(groups), "", "## Bias", "", f"Command: `{command}` (seed 0's rows)", ""]
+    lines = [START, INTRO, *summary(groups), "", "### Bias", "", f"Command: `{command}` (seed 0's rows)", ""]
     lines += bias_table(groups, args.rollouts)
-    lines += ["", "## Spread", "", f"Command: `{command}`", ""]
-    lines += spread_table(groups, args.rollouts)
-    PAGE.write_text("\n".join(lines) + "\n")
+    lines += ["", "### Spread", "", f"Command: `{command}`", ""]
+    lines += [*spread_table(groups, args.rollouts), END]
+    page = PAGE.read_text()
+    if START not in page or END not in page:
+        raise SystemExit(f"{PAGE.relative_to(REPO)} has no {START} ... {END} block to rewrite")
+    head, rest = page.split(START, 1)
+    PAGE.write_text(head + "\n".join(lines) + rest.split(END, 1)[1])
     print(f"wrote {PAGE.relative_to(REPO)}")
 
 

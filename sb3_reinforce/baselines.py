@@ -143,6 +143,21 @@ class ValueBaseline(Baseline):
         permutation = th.randperm(len(episode_steps), device=episode_steps.device)
         return list(th.split(permutation, self.batch_size))
 
+    def minibatch_values(
+        self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor, rows: slice | th.Tensor
+    ) -> th.Tensor:
+        """
+        V_phi of the rows ``rows`` of a batch: ``values`` of those rows. A hook for subclasses that read the rows'
+        observations piece by piece (``RecurrentValueBaseline`` reads them a segment at a time).
+
+        :param policy: The policy whose value head is the baseline
+        :param observations: Observations s_t of the whole batch
+        :param episode_steps: Index t of each step of the whole batch
+        :param rows: The minibatch's rows
+        :return: V_phi(s_t) of those rows, shape (rows,)
+        """
+        return self.values(policy, index_rows(observations, rows), episode_steps[rows])
+
     def predict(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor) -> th.Tensor:
         with th.no_grad():
             return self.values(policy, observations, episode_steps)
@@ -150,7 +165,7 @@ class ValueBaseline(Baseline):
     def fit(self, policy: ActorCriticPolicy, observations: PyTorchObs, episode_steps: th.Tensor, returns: th.Tensor) -> None:
         for _ in range(self.n_epochs):
             for rows in self.minibatches(episode_steps):
-                values = self.values(policy, index_rows(observations, rows), episode_steps[rows])
+                values = self.minibatch_values(policy, observations, episode_steps, rows)
                 # Regression on the Monte Carlo returns: vf_coef * mean (G_t - V_phi(s_t))^2
                 value_loss = self.vf_coef * F.mse_loss(values, returns[rows])
                 self.optimizer.zero_grad()

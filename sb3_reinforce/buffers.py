@@ -249,21 +249,26 @@ class ReinforceRolloutBuffer(RolloutBuffer):
         """
         return array[batch_inds % self.pos, batch_inds // self.pos]
 
+    def _observations(self, batch_inds: np.ndarray) -> th.Tensor | TensorDict:
+        """
+        The observations of rows ``batch_inds`` (flat env-major indices) as tensors, in the space's dtype. A hook
+        for subclasses that store them otherwise (``RecurrentReinforceRolloutBuffer``).
+
+        :param batch_inds: Flat env-major indices
+        :return: A tensor, or a dict of tensors for Dict spaces
+        """
+        if isinstance(self.observations, dict):
+            return {key: self.to_torch(self._flat(obs, batch_inds), copy=False) for key, obs in self.observations.items()}
+        return self.to_torch(self._flat(self.observations, batch_inds), copy=False)
+
     # Returns ReinforceRolloutBufferSamples, not SB3's RolloutBufferSamples
     def _get_samples(  # type: ignore[override]
         self, batch_inds: np.ndarray, env: VecNormalize | None = None
     ) -> ReinforceRolloutBufferSamples:
-        observations: th.Tensor | TensorDict
-        if isinstance(self.observations, dict):
-            observations = {
-                key: self.to_torch(self._flat(obs, batch_inds), copy=False) for key, obs in self.observations.items()
-            }
-        else:
-            observations = self.to_torch(self._flat(self.observations, batch_inds), copy=False)
         episode_steps = self._flat(self.episode_steps, batch_inds)
         discounts = self.gamma ** episode_steps.astype(np.float64)
         return ReinforceRolloutBufferSamples(
-            observations=observations,
+            observations=self._observations(batch_inds),
             # Cast to float32 like SB3 (its policies expect float actions)
             actions=self.to_torch(self._flat(self.actions, batch_inds).astype(np.float32, copy=False)),
             returns=self.to_torch(self._flat(self.returns, batch_inds)),

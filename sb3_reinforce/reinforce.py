@@ -26,9 +26,13 @@ from sb3_reinforce.normalization import direction_unbiased_statistics, updated_s
 from sb3_reinforce.policies import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.sampling import sample_actions
 from sb3_reinforce.save_util import MARKER_KEY, check_saved_model, saved_by
-from sb3_reinforce.utils import check_bool, check_range
+from sb3_reinforce.utils import check_bool, check_range, non_finite
 
 SelfREINFORCE = TypeVar("SelfREINFORCE", bound="REINFORCE")
+NON_FINITE_OBSERVATIONS_HINT = (
+    "Check the env's observations (SB3's VecCheckNan(env, raise_exception=True) stops at the step that makes them), "
+    "or bound them"
+)
 
 BASELINES = ("none", "value", "linear")
 NORMALIZE_ADVANTAGE = (False, True, "returns", "unbiased", "unbiased_returns")
@@ -350,6 +354,34 @@ class REINFORCE(OnPolicyAlgorithm):
             )
         return ent_coef
 
+    def _get_policy_from_name(self, policy_name: str) -> type[BasePolicy]:
+        """
+        The policy class that a string names (``policy_aliases``). A name that this class does not take but another of
+        the package's algorithms does (``"MlpLstmPolicy"`` given to ``REINFORCE``, ``"MlpPolicy"`` given to
+        ``RecurrentREINFORCE``) gets an error that names that algorithm, where SB3's says only "unknown".
+
+        :param policy_name: The alias, as the user typed it
+        :return: The policy class
+        :raises ValueError: If this class has no policy of that name
+        """
+        if policy_name in self.policy_aliases:
+            return self.policy_aliases[policy_name]
+        import sb3_reinforce  # the variants import this module: look them up when needed
+
+        owners = [
+            algo.__name__
+            for algo in (sb3_reinforce.REINFORCE, sb3_reinforce.MaskableREINFORCE, sb3_reinforce.RecurrentREINFORCE)
+            if policy_name in algo.policy_aliases
+        ]
+        accepted = ", ".join(map(repr, self.policy_aliases))
+        hint = ""
+        if owners:
+            use = "that class" if len(owners) == 1 else "one of them"
+            hint = f"; {policy_name!r} is a policy of {' and '.join(owners)}: use {use}"
+        raise ValueError(
+            f"Policy {policy_name!r} unknown to {type(self).__name__}, which takes {accepted} or a policy class{hint}"
+        )
+
     def _check_policy_class(self) -> None:
         """
         Refuse a policy class this algorithm cannot train, pointing to the class that can. A hook for subclasses
@@ -388,16 +420,24 @@ class REINFORCE(OnPolicyAlgorithm):
         """Build the baseline estimator that ``baseline`` names (None for ``"none"``), once the policy exists."""
         self.baseline_estimator: Baseline | None = None
         if self.baseline == "value":
-            self.baseline_estimator = self.value_baseline_class(
-                self.policy,
-                learning_rate=self.vf_learning_rate,
-                n_epochs=self.vf_n_epochs,
-                batch_size=self.vf_batch_size,
-                max_grad_norm=self.vf_max_grad_norm,
-                vf_coef=self.vf_coef,
-            )
+            self.baseline_estimator = self.value_baseline_class(self.policy, **self._value_baseline_kwargs())
         elif self.baseline == "linear":
             self.baseline_estimator = LinearFeatureBaseline(self.observation_space)
+
+    def _value_baseline_kwargs(self) -> dict[str, Any]:
+        """
+        The keyword arguments ``value_baseline_class`` is built with, besides the policy. A hook for subclasses
+        (RecurrentREINFORCE adds the bound on the padded steps of one pass of the critic's LSTM).
+
+        :return: The keyword arguments
+        """
+        return {
+            "learning_rate": self.vf_learning_rate,
+            "n_epochs": self.vf_n_epochs,
+            "batch_size": self.vf_batch_size,
+            "max_grad_norm": self.vf_max_grad_norm,
+            "vf_coef": self.vf_coef,
+        }
 
     def _excluded_save_params(self) -> list[str]:
         # The baseline's state goes through state_dict (_get_torch_save_params)
@@ -533,7 +573,7 @@ class REINFORCE(OnPolicyAlgorithm):
             with th.no_grad():
                 # SB3 types _last_obs as an array, a dict or a tuple of arrays; VecEnv observations are never tuples
                 obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
-                actions, step_data = self._sample_actions(env, obs_tensor)
+                actions, step_data = self._sample_finite_actions(env, obs_tensor)
 
             new_obs, rewards, dones, infos = env.step(self._env_actions(actions))
             self.num_timesteps += env.num_envs
@@ -556,6 +596,7 @@ class REINFORCE(OnPolicyAlgorithm):
             pending = joined & ~dones
             n_steps += 1
 
+        self._check_finite_observations(rollout_buffer)
         rollout_buffer.compute_returns(dones)
         self._record_rollout_stats(rollout_buffer)
         if self.reset_between_rollouts:
@@ -578,6 +619,68 @@ class REINFORCE(OnPolicyAlgorithm):
             (as keyword arguments; none here)
         """
         return sample_actions(self.policy, obs_tensor).cpu().numpy(), {}
+
+    def _sample_finite_actions(self, env: VecEnv, obs_tensor: PyTorchObs) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        ``_sample_actions``, with an error that names the cause where an observation or the policy is not finite: a
+        categorical draw from the NaN probabilities they give fails inside torch, and a Gaussian one returns NaN actions.
+
+        :param env: The training environment, before the step
+        :param obs_tensor: Its current observations, as tensors
+        :return: The actions and the per-step data of ``_sample_actions``
+        :raises ValueError: If an observation or a parameter of the policy is not finite
+        """
+        try:
+            actions, step_data = self._sample_actions(env, obs_tensor)
+        except RuntimeError as error:
+            self._check_finite_inputs(error)
+            raise
+        if actions.dtype.kind == "f" and not np.isfinite(actions).all():
+            self._check_finite_inputs(None)
+        return actions, step_data
+
+    def _check_finite_inputs(self, error: RuntimeError | None) -> None:
+        """
+        Raise a ``ValueError`` naming the envs whose current observation holds inf or NaN, or else the policy's
+        non-finite parameters; return if both are finite.
+
+        :param error: The error that sampling raised, chained to ours (None: the sampled actions were not finite)
+        :raises ValueError: If an observation or a parameter of the policy is not finite
+        """
+        assert self._last_obs is not None
+        bad_envs = np.flatnonzero(non_finite(self._last_obs, leading_dims=1))
+        if len(bad_envs):
+            raise ValueError(
+                f"The observation of env {', '.join(map(str, bad_envs))} holds non-finite values (inf or NaN): the "
+                f"policy cannot sample an action from it. {NON_FINITE_OBSERVATIONS_HINT}"
+            ) from error
+        if not all(th.isfinite(param).all() for param in self.policy.parameters()):
+            raise ValueError(
+                "The policy's parameters hold non-finite values (inf or NaN), so it cannot sample actions: the updates "
+                "diverged. Lower learning_rate or max_grad_norm, and check the rewards (VecCheckNan helps)"
+            ) from error
+
+    def _check_finite_observations(self, rollout_buffer: ReinforceRolloutBuffer) -> None:
+        """
+        Refuse a rollout whose observations hold inf or NaN, before it is trained on: a saturating network (tanh) may
+        still sample from them, but their gradient is NaN and would silently make every parameter NaN.
+
+        :param rollout_buffer: Buffer holding the rollout
+        :raises ValueError: Naming the first env and step whose observation is not finite
+        """
+        size = rollout_buffer.pos
+        observations = rollout_buffer.observations
+        bad = non_finite(
+            {key: obs[:size] for key, obs in observations.items()} if isinstance(observations, dict) else observations[:size],
+            leading_dims=2,
+        )
+        if bad.any():
+            step, env_idx = np.argwhere(bad)[0]
+            raise ValueError(
+                f"The observations hold non-finite values (inf or NaN), first that of env {env_idx} at step {step} of the "
+                f"rollout ({int(bad.sum())} of its {bad.size} steps): the update cannot be computed on them. "
+                f"{NON_FINITE_OBSERVATIONS_HINT}"
+            )
 
     def _distribution_kwargs(self, rollout_data: ReinforceRolloutBufferSamples) -> dict[str, Any]:
         """

@@ -1,4 +1,4 @@
-"""Small helpers shared by the package: checks of the hyperparameters' types and ranges."""
+"""Small helpers shared by the package: checks of the hyperparameters' types and ranges, and of observations."""
 
 import math
 import numbers
@@ -58,3 +58,43 @@ def check_bool(name: str, value: Any) -> None:
     """
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {_describe(name, value)}")
+
+
+def non_finite(observations: np.ndarray | dict[str, np.ndarray], leading_dims: int) -> np.ndarray:
+    """
+    Where observations hold inf or NaN: for each index of their ``leading_dims`` first dimensions (envs, or steps and
+    envs), whether any of its values (of any key of a Dict observation) is not finite. Integer observations (images)
+    are always finite.
+
+    :param observations: An array, or a dict of arrays, whose first ``leading_dims`` dimensions agree
+    :param leading_dims: How many leading dimensions to keep
+    :return: A boolean array of the leading dimensions' shape
+    """
+    arrays = list(observations.values()) if isinstance(observations, dict) else [observations]
+    shape = np.shape(arrays[0])[:leading_dims]
+    bad = np.zeros(shape, dtype=bool)
+    for array in arrays:
+        array = np.asarray(array)
+        if array.dtype.kind in "fc":
+            bad |= ~np.isfinite(array.reshape(*shape, -1)).all(axis=-1)
+    return bad
+
+
+# Torch threads for training on the CPU, per kind of policy, measured by benchmarks/bench_threads.py. A small MLP's
+# matrix products are too small to share between threads: a second thread adds synchronisation and, when another
+# process holds a core, waits for it, which slowed the first command by up to 25 times
+MLP_THREADS = 1
+CNN_THREADS = 1
+
+
+def default_num_threads(policy: str | type) -> int:
+    """
+    The torch thread count that trains ``policy`` fast on the CPU: ``CNN_THREADS`` for convolutional policies
+    (``CnnPolicy``, ``CnnLstmPolicy``), ``MLP_THREADS`` for the others. The package's command lines use it where the
+    user gives no count (``python -m sb3_reinforce --threads``, ``python -m sb3_reinforce.zoo train --num-threads``).
+
+    :param policy: The policy's alias or class
+    :return: The thread count for ``torch.set_num_threads``
+    """
+    name = policy if isinstance(policy, str) else policy.__name__
+    return CNN_THREADS if name.startswith("Cnn") else MLP_THREADS

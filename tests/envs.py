@@ -299,12 +299,14 @@ class CueMDP(gym.Env):
 
     At reset a cue c in {0, 1} and a length L in ``LENGTHS`` are drawn uniformly. The observation is one-hot c
     at t = 0 (``[1, 0, 0]`` or ``[0, 1, 0]``), zeros in between, and ``[0, 0, 1]`` ("answer now") at t = L - 1.
-    Actions: Discrete(2). Before the last step, action 1 pays ``MID_REWARD``; at the last step, the action
-    that equals c pays 1, and the episode terminates. No observation shows c after t = 0: only a memory can answer.
+    Actions: Discrete(2). Before the last step, action ``MID_ACTION`` (1) pays ``MID_REWARD``; at the last step, the
+    action that equals c pays 1, and the episode terminates. No observation shows c after t = 0: only a memory can
+    answer. The observations do not depend on the actions, so the expected return is a finite sum over (c, L).
     """
 
     LENGTHS = (2, 3, 4)
     MID_REWARD = 0.2
+    MID_ACTION = 1
     observation_space = spaces.Box(0.0, 1.0, (3,), np.float32)
     action_space = spaces.Discrete(2)
 
@@ -332,6 +334,42 @@ class CueMDP(gym.Env):
 
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         last = self.t == self.length - 1
-        reward = float(int(action) == self.cue) if last else self.MID_REWARD * float(int(action) == 1)
+        reward = float(int(action) == self.cue) if last else self.MID_REWARD * float(int(action) == self.MID_ACTION)
         self.t += 1
         return (np.zeros(3, dtype=np.float32) if last else self._obs()), reward, last, False, {}
+
+
+class BlankCueMDP(CueMDP):
+    """
+    ``CueMDP`` whose length is never shown: one-hot c at t = 0, then the blank one-hot ``[0, 0, 1]`` at every later
+    step, so the policy at step t depends on c and t only. Before the last step, action 0 pays 0.1.
+    """
+
+    MID_REWARD = 0.1
+    MID_ACTION = 0
+
+    @staticmethod
+    def observation(cue: int, length: int, t: int) -> np.ndarray:
+        obs = np.zeros(3, dtype=np.float32)
+        obs[cue if t == 0 else 2] = 1.0
+        return obs
+
+
+class TinyFramesEnv(gym.Env):
+    """36x36x1 uint8 frames (the smallest NatureCNN takes), 3 actions, 12-step episodes."""
+
+    observation_space = spaces.Box(0, 255, (36, 36, 1), np.uint8)
+    action_space = spaces.Discrete(3)
+
+    def __init__(self):
+        self.frames = np.random.default_rng(0).integers(0, 256, (12, 36, 36, 1), dtype=np.uint8)
+        self.t = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.t = 0
+        return self.frames[0], {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        self.t += 1
+        return self.frames[self.t % 12], float(action == self.t % 3), False, self.t >= 12, {}

@@ -2,44 +2,26 @@
 The update is one gradient step on the whole rollout, computed chunk by chunk (``chunk_size``): the chunks'
 gradients add up to the whole batch's, whatever the baseline, normalisation, gamma^t and entropy settings, and
 for MaskableREINFORCE. Observations stay in their space's dtype (uint8 frames stay uint8) until a chunk is put
-through the network.
+through the network. RecurrentREINFORCE unrolls an episode longer than a chunk in segments (activation
+checkpointing, the LSTM state carried across): its gradient, and its critic's, equal the one-call unroll's.
 """
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
-from gymnasium import spaces
 from sb3_contrib.common.envs import InvalidActionEnvDiscrete
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE
 from sb3_reinforce.buffers import index_samples
 from sb3_reinforce.reinforce import CHUNK_OBS_VALUES
+from sb3_reinforce.reinforce_recurrent import sequences
+from sb3_reinforce.reinforce_recurrent.baselines import RecurrentValueBaseline
+from tests.envs import TinyFramesEnv
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CHUNK = 7  # smaller than every rollout below, and no divisor of its size: the last chunk is short
-
-
-class TinyFramesEnv(gym.Env):
-    """36x36x1 uint8 frames (the smallest NatureCNN takes), 3 actions, 12-step episodes."""
-
-    observation_space = spaces.Box(0, 255, (36, 36, 1), np.uint8)
-    action_space = spaces.Discrete(3)
-
-    def __init__(self):
-        self.frames = np.random.default_rng(0).integers(0, 256, (12, 36, 36, 1), dtype=np.uint8)
-        self.t = 0
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.t = 0
-        return self.frames[0], {}
-
-    def step(self, action):
-        self.t += 1
-        return self.frames[self.t % 12], float(action == self.t % 3), False, self.t >= 12, {}
 
 
 def rollout(algo, env_id, n_envs: int, **kwargs):
@@ -151,3 +133,131 @@ def test_learn_with_chunks_matches_learn_without():
         model.learn(600)
         params.append(th.cat([p.detach().flatten() for p in model.policy.parameters()]))
     th.testing.assert_close(params[0], params[1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture
+def segments(monkeypatch) -> list[int]:
+    """Counts the checkpointed segments that ``sequences.unroll_in_segments`` runs (one entry per segment)."""
+    calls: list[int] = []
+    original = sequences.checkpoint
+
+    def counting_checkpoint(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sequences, "checkpoint", counting_checkpoint)
+    return calls
+
+
+SEGMENT = 5  # shorter than the episodes below (the tests assert it: each crosses two segment boundaries)
+SMALL_LSTM = {"lstm_hidden_size": 8, "net_arch": [8]}
+SMALL_CNN_LSTM = {**SMALL_LSTM, "features_extractor_kwargs": {"features_dim": 16}}
+
+
+def recurrent_rollout(policy: str, env_id, n_steps: int, **kwargs):
+    """A RecurrentREINFORCE model with chunk_size=SEGMENT (a baseline fitted on a first rollout) and its next batch."""
+    env = make_vec_env(env_id, n_envs=2, seed=0)
+    model = RecurrentREINFORCE(policy, env, n_steps=n_steps, seed=0, device="cpu", chunk_size=SEGMENT, **kwargs)
+    _, callback = model._setup_learn(10**6, None)
+    if model.baseline_estimator is not None:
+        assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)
+        model.fit_baseline(next(model.rollout_buffer.get()))
+    assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)
+    return model, next(model.rollout_buffer.get())
+
+
+RECURRENT_CASES = [
+    ("MlpLstmPolicy", "CartPole-v1", {"baseline": "none", "normalize_advantage": False, "policy_kwargs": SMALL_LSTM}),
+    ("MlpLstmPolicy", "CartPole-v1", {"baseline": "value", "ent_coef": 0.05, "policy_kwargs": SMALL_LSTM}),
+    (
+        "MlpLstmPolicy",
+        "CartPole-v1",
+        {"baseline": "linear", "normalize_advantage": True, "use_gamma_t": True, "gamma": 0.9, "policy_kwargs": SMALL_LSTM},
+    ),
+    ("CnnLstmPolicy", TinyFramesEnv, {"baseline": "none", "ent_coef": 0.05, "policy_kwargs": SMALL_CNN_LSTM}),
+    (
+        "CnnLstmPolicy",
+        TinyFramesEnv,
+        {"baseline": "value", "policy_kwargs": {**SMALL_CNN_LSTM, "share_features_extractor": False}},
+    ),
+]
+RECURRENT_IDS = ["mlp-none", "mlp-value", "mlp-linear", "cnn-none", "cnn-value-own-extractors"]
+
+
+@pytest.mark.parametrize("policy, env_id, settings", RECURRENT_CASES, ids=RECURRENT_IDS)
+def test_recurrent_segmented_gradient_equals_one_call(policy, env_id, settings, segments):
+    """Episodes longer than chunk_size are unrolled in segments of chunk_size steps, each recomputed from the LSTM
+    state at its start in the backward pass: the update's gradient (and its logs) equals the one of all the episodes
+    put through the LSTM in one call, to float32 rounding. The critic's predictions are segmented with it. Carrying
+    the state forward but detaching it (no gradient across segments), or restarting each segment from the zero
+    state, fails this test."""
+    model, data = recurrent_rollout(policy, env_id, n_steps=30 if policy == "MlpLstmPolicy" else 4, **settings)
+    assert int(data.episode_steps.max()) + 1 > 2 * SEGMENT  # every long episode crosses two segment boundaries
+    statistics = model._advantage_statistics
+    baseline = model.baseline_estimator
+    if isinstance(baseline, RecurrentValueBaseline):
+        assert baseline.chunk_size == SEGMENT  # the model's bound, passed to its critic
+
+    segments.clear()  # those of the baseline's first fit
+
+    def gradient_and_logs(chunk_size: int | None) -> tuple[th.Tensor, dict]:
+        model.chunk_size = chunk_size
+        if isinstance(baseline, RecurrentValueBaseline):
+            baseline.chunk_size = chunk_size
+        model._advantage_statistics = statistics
+        model.policy.zero_grad()
+        logs = model.accumulate_gradient(data)
+        return gradient(model), logs
+
+    one_call, one_call_logs = gradient_and_logs(10**9)  # every episode in one LSTM call
+    assert len(model._chunks(data)) == 1 and segments == []
+    segmented, segmented_logs = gradient_and_logs(SEGMENT)
+    assert len(segments) >= 2 * len(model._chunks(data))  # the segments ran, with gradients
+    assert one_call.abs().max() > 0
+    assert_float_close(segmented, one_call)
+    for key in ("loss", "policy_loss", "entropy_loss", "return_mean"):
+        assert segmented_logs[key] == pytest.approx(one_call_logs[key], rel=1e-5, abs=1e-7), key
+
+
+@pytest.mark.parametrize(
+    "policy, env_id, policy_kwargs",
+    [
+        ("MlpLstmPolicy", "CartPole-v1", {**SMALL_LSTM, "enable_critic_lstm": True}),
+        ("MlpLstmPolicy", "CartPole-v1", {**SMALL_LSTM, "shared_lstm": True, "enable_critic_lstm": False}),
+        ("MlpLstmPolicy", "CartPole-v1", {**SMALL_LSTM, "enable_critic_lstm": False}),
+        ("CnnLstmPolicy", TinyFramesEnv, {**SMALL_CNN_LSTM, "share_features_extractor": False}),
+    ],
+    ids=["critic-lstm", "shared-lstm", "no-critic-lstm", "cnn-own-extractor"],
+)
+def test_recurrent_segmented_critic_equals_one_call(policy, env_id, policy_kwargs, segments):
+    """The value baseline's critic on episodes longer than chunk_size, in segments: its values and the gradient of
+    its regression loss with respect to its own parameters (the LSTM's, and the CNN's when it has its own) equal
+    the one-call unroll's, for every critic the policy's flags make, on a minibatch as fit() takes it (the
+    batch's episodes in another order, their observations read a segment at a time)."""
+    n_steps = 30 if policy == "MlpLstmPolicy" else 4
+    model, data = recurrent_rollout(policy, env_id, n_steps=n_steps, baseline="value", policy_kwargs=policy_kwargs)
+    assert int(data.episode_steps.max()) + 1 > 2 * SEGMENT
+    baseline = model.baseline_estimator
+    assert isinstance(baseline, RecurrentValueBaseline)
+    parameters = [p for p in baseline.parameters if p.requires_grad]
+    segments.clear()  # those of the baseline's first fit
+
+    rows = th.cat([th.arange(start, end) for start, end in reversed(sequences.episode_bounds(data.episode_steps))])
+
+    def values_and_gradient(chunk_size: int | None) -> tuple[th.Tensor, th.Tensor]:
+        baseline.chunk_size = chunk_size
+        values = baseline.minibatch_values(model.policy, data.observations, data.episode_steps, rows)
+        loss = th.nn.functional.mse_loss(values, data.returns[rows])
+        grads = th.autograd.grad(loss, parameters, allow_unused=True)
+        return values.detach(), th.cat(
+            [(th.zeros_like(p) if g is None else g).flatten() for g, p in zip(grads, parameters, strict=True)]
+        )
+
+    one_call_values, one_call = values_and_gradient(None)
+    assert segments == []
+    values, segmented = values_and_gradient(SEGMENT)
+    if not model.policy.shared_lstm:  # the actor's LSTM runs without gradient for the shared critic: no checkpoint
+        assert len(segments) > 2
+    th.testing.assert_close(values, one_call_values, rtol=1e-5, atol=1e-6)
+    assert one_call.abs().max() > 0
+    assert_float_close(segmented, one_call)

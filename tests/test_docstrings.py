@@ -21,6 +21,7 @@ DOCUMENTED_DIFFERENTLY = {
     "ent_coef": "MaskableREINFORCE's entropy is that of the masked distribution",
     "rollout_buffer_class": "each class needs its own whole-episode buffer (MaskableREINFORCE's stores the masks)",
     "bootstrap_truncated": "RecurrentREINFORCE refuses it: the critic's LSTM state at the terminal observation is unknown",
+    "chunk_size": "RecurrentREINFORCE's chunks are whole episodes, and an episode longer than a chunk is unrolled in segments",
 }
 
 PARAM = re.compile(r"^:param (\w+):(.*)$")

@@ -3,11 +3,12 @@
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.envs import FakeImageEnv
 
-from sb3_reinforce import REINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE
 from tests.envs import NeverEndingEnv
 
 # The accepted values, as the ValueError lists them
@@ -117,8 +118,72 @@ def test_unsupported_action_space():
 
 
 def test_unknown_policy():
-    with pytest.raises(ValueError, match="Policy LstmPolicy unknown"):
+    with pytest.raises(ValueError, match="Policy 'LstmPolicy' unknown to REINFORCE, which takes 'MlpPolicy', 'CnnPolicy'"):
         REINFORCE("LstmPolicy", "CartPole-v1")
+
+
+@pytest.mark.parametrize(
+    "algo, policy, owners",
+    [
+        (REINFORCE, "MlpLstmPolicy", "RecurrentREINFORCE: use that class"),
+        (MaskableREINFORCE, "CnnLstmPolicy", "RecurrentREINFORCE: use that class"),
+        (RecurrentREINFORCE, "MlpPolicy", "REINFORCE and MaskableREINFORCE: use one of them"),
+    ],
+)
+def test_another_classs_policy_name_points_to_that_class(algo, policy, owners):
+    """SB3 says only "Policy X unknown"; a name that another of the package's algorithms takes names that algorithm."""
+    message = rf"Policy '{policy}' unknown to {algo.__name__}, .*'{policy}' is a policy of {owners}"
+    with pytest.raises(ValueError, match=message):
+        algo(policy, "CartPole-v1")
+
+
+class CorruptObservation(gym.ObservationWrapper):
+    """Puts ``value`` into the first observation component of every step after the reset."""
+
+    def __init__(self, env: gym.Env, value: float):
+        super().__init__(env)
+        self.value = value
+
+    def observation(self, observation):
+        return observation
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        obs = obs.copy()
+        obs[0] = self.value
+        return obs, reward, terminated, truncated, info
+
+
+@pytest.mark.parametrize(
+    "env_id, value, message",
+    [
+        # NaN logits: the categorical draw fails inside torch, on the first step after the reset
+        ("CartPole-v1", float("nan"), r"The observation of env 0, 1 holds non-finite values \(inf or NaN\)"),
+        # NaN mean: a Gaussian draw gives NaN actions without failing
+        ("Pendulum-v1", float("nan"), r"The observation of env 0, 1 holds non-finite values \(inf or NaN\)"),
+        # inf saturates the tanh network, which samples from it: the rollout is refused before its NaN gradient
+        (
+            "CartPole-v1",
+            float("inf"),
+            r"The observations hold non-finite values \(inf or NaN\), first that of env 0 at step 1 ",
+        ),
+    ],
+)
+def test_non_finite_observations_are_named(env_id, value, message):
+    env = make_vec_env(env_id, n_envs=2, wrapper_class=CorruptObservation, wrapper_kwargs={"value": value})
+    model = REINFORCE("MlpPolicy", env, n_steps=4)
+    with pytest.raises(ValueError, match=message + r".*VecCheckNan"):
+        model.learn(100)
+    # Nothing was trained on: the parameters are still finite
+    assert all(th.isfinite(param).all() for param in model.policy.parameters())
+
+
+def test_non_finite_parameters_are_named():
+    model = REINFORCE("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2), n_steps=4)
+    with th.no_grad():
+        model.policy.action_net.bias.fill_(float("nan"))
+    with pytest.raises(ValueError, match=r"The policy's parameters hold non-finite values .* Lower learning_rate"):
+        model.learn(100)
 
 
 def test_set_env_checks_spaces():

@@ -1,12 +1,11 @@
 """
-REINFORCE with its defaults solves CartPole-v1 (8 envs) within a fixed budget, for fixed seeds; the README's Quick start
-runs the configuration its figures are for.
+REINFORCE with its defaults solves CartPole-v1 (8 envs) within a fixed budget, for fixed seeds; the quick start (README
+and docs/guide/quickstart.md) runs the configuration its figures are for, and the examples of the REINFORCE page run.
 """
 
 import importlib.util
 import inspect
 import re
-from pathlib import Path
 
 import pytest
 from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
@@ -14,6 +13,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from sb3_reinforce import REINFORCE
+from tests.pages import DOCS, README, REPO, example
 
 BUDGET = 100_000
 THRESHOLD = 475
@@ -33,20 +33,15 @@ def test_cartpole_is_solved(seed):
     assert mean >= 0.9 * THRESHOLD
 
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", [README, DOCS / "guide" / "quickstart.md"], ids=["README", "quickstart"])
+def test_quick_start_runs_the_configuration_of_its_figures(page, tmp_path, monkeypatch):
     """The Quick start (shortened to 2,000 steps) trains on 8 envs with the defaults of benchmarks/tune_defaults.py's
     normalization run (its normalize_advantage="unbiased" row)."""
-    readme = (REPO / "README.md").read_text()
-    match = re.search(r"<!-- example: quick-start -->\s*```python\n(.*?)```", readme, re.DOTALL)
-    assert match, "the README's Quick start is missing"
-    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", match.group(1))
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", example(page, "quick-start"))
     assert n_replaced == 1, "the Quick start no longer trains for the 100k steps its figures are for"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, str(page), "exec"), namespace)
     assert namespace["env"].num_envs == 8
     assert namespace["model"].n_envs == 8  # the loaded model
     assert (tmp_path / "reinforce_cartpole.zip").is_file()
@@ -61,3 +56,19 @@ def test_readme_quick_start_runs_the_configuration_of_its_figures(tmp_path, monk
         assert value in values and defaults[name].default == value, name
     assert 'make_vec_env("CartPole-v1", n_envs=8, seed=seed)' in inspect.getsource(tune_defaults.run)
     assert tune_defaults.BUDGET == 100_000
+    if page != README:
+        # The quick start page goes on: the trained agent acts in the envs
+        exec(compile(example(page, "quick-start-predict"), str(page), "exec"), namespace)
+        assert namespace["action"].shape == (8,)
+
+
+def test_reinforce_page_example_trains_saves_and_evaluates(tmp_path, monkeypatch):
+    """The REINFORCE page's example (shortened to 2,000 steps) trains with the value baseline, saves, loads and evaluates."""
+    page = DOCS / "modules" / "reinforce.md"
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", example(page, "reinforce"))
+    assert n_replaced == 1
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, str(page), "exec"), namespace)
+    assert isinstance(namespace["model"], REINFORCE) and namespace["model"].baseline == "value"
+    assert (tmp_path / "reinforce_cartpole.zip").is_file() and namespace["mean_reward"] > 0

@@ -4,8 +4,6 @@ distribution, masking speeds up learning, MaskablePPO's errors and options, and 
 sb3-contrib's tests/test_invalid_actions.py.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch as th
@@ -28,6 +26,7 @@ from sb3_reinforce.buffers import ReinforceRolloutBufferSamples
 from sb3_reinforce.reinforce_mask import CnnPolicy, MlpPolicy, MultiInputPolicy
 from sb3_reinforce.reinforce_mask.buffers import MaskableReinforceRolloutBufferSamples
 from tests.envs import InvalidActionError, RaiseOnInvalidAction, ToDictWrapper, flat_mask_indices
+from tests.pages import DOCS, example
 
 EP_LENGTH = 20
 
@@ -351,9 +350,8 @@ def test_save_load_continues_training_and_set_env(tmp_path):
 
 
 def test_readme_example(tmp_path, monkeypatch):
-    """The README's worked example runs, and its agent picks the best items (2.6) with masks."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    code = readme.split("<!-- mask-example -->\n```python\n")[1].split("```")[0]
+    """The MaskableREINFORCE page's worked example runs, and its agent picks the best items (2.6) with masks."""
+    code = example(DOCS / "modules" / "reinforce_mask.md", "mask")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "readme_example"}
     exec(code, namespace)

@@ -1,12 +1,9 @@
 """
-What the README says about the REINFORCE update, checked on the package's own loss:
+What docs/guide/policy_gradient.md says about the REINFORCE update, checked on the package's own loss:
 -G log pi(a|s) is the return-weighted cross-entropy of the logits with the taken action as label (categorical),
 minus G times the log density of the taken action (diagonal Gaussian), and its gradient with respect to a
-linear softmax policy's parameters is the one derived by hand. The README's runnable example runs.
+linear softmax policy's parameters is the one derived by hand. The page's runnable example runs.
 """
-
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +13,9 @@ from stable_baselines3.common.env_util import make_vec_env
 from torch.nn import functional as F
 
 from sb3_reinforce import REINFORCE
+from tests.pages import DOCS, example
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = DOCS / "guide" / "policy_gradient.md"
 
 
 def rollout_batch(env_id: str, **kwargs):
@@ -114,7 +112,5 @@ def test_autograd_gradient_equals_the_gradient_derived_by_hand(use_gamma_t):
 
 
 def test_readme_example_runs():
-    """The README's runnable example (after the marker) runs and its assertion holds."""
-    match = re.search(r"<!-- example: logits-gradient -->\s*```python\n(.*?)```", README.read_text(), re.DOTALL)
-    assert match, "the README's example is missing"
-    exec(compile(match.group(1), "README.md", "exec"), {})
+    """The page's runnable example (after the marker) runs and its assertion holds."""
+    exec(compile(example(PAGE, "logits-gradient"), str(PAGE), "exec"), {})

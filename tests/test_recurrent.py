@@ -25,9 +25,12 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
 from sb3_reinforce import REINFORCE, RecurrentREINFORCE
-from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks
+from sb3_reinforce.reinforce_recurrent import buffers as recurrent_buffers
+from sb3_reinforce.reinforce_recurrent import sequences
+from sb3_reinforce.reinforce_recurrent.sequences import episode_bounds, episode_chunks, unroll_in_segments
 from sb3_reinforce.zoo.envs import CueRecallEnv
-from tests.envs import CueMDP
+from tests.envs import CueMDP, ToDictWrapper
+from tests.pages import DOCS, example
 from tests.test_run import RewardAction
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -194,10 +197,14 @@ def collected_batch(baseline: str = "none", n_envs: int = 3, **kwargs):
     return model, next(model.rollout_buffer.get())
 
 
-def test_unrolled_log_probs_equal_collections():
-    """The update's log pi(a_t | o_0..o_t), all episodes padded and unrolled in one LSTM call, equals the one
-    collection computes: get_distribution one step at a time, the state carried and reset at episode starts."""
-    model, data = collected_batch()
+@pytest.mark.parametrize("chunk_size", [None, 2], ids=["one-call", "segments"])
+def test_unrolled_log_probs_equal_collections(chunk_size):
+    """The update's log pi(a_t | o_0..o_t), all episodes padded and unrolled in one LSTM call (or, with chunk_size=2,
+    in segments of one time step of every episode, the state carried across), equals the one collection computes:
+    get_distribution one step at a time, the state carried and reset at episode starts."""
+    model, data = collected_batch(chunk_size=chunk_size)
+    if chunk_size is not None:
+        assert sequences.padded_size(data.episode_steps) > chunk_size  # segments, not one call
     episodes = episode_bounds(data.episode_steps)
     assert len(episodes) > 3 and len({end - start for start, end in episodes}) > 1  # several lengths: padding happens
     actions = data.actions.long().flatten()
@@ -256,6 +263,44 @@ def test_gradient_is_the_sum_over_episodes_unrolled_alone(settings):
     th.testing.assert_close(chunked, whole, rtol=1e-4, atol=1e-6 * whole.abs().max().item())
 
 
+@pytest.mark.parametrize("lengths", [(11,), (11, 4, 7)], ids=["one-episode", "three-episodes"])
+def test_segments_carry_the_state_and_its_gradient(lengths):
+    """unroll_in_segments with a bound shorter than the episodes: its outputs equal the one-call unroll's, and so
+    does the gradient of the outputs of the steps t >= 6 with respect to the features of the steps t < 3, which
+    reaches them only through the LSTM state carried across the segment boundaries (segments of 2 or 3 steps here).
+    Restarting each segment from the zero state changes the outputs; detaching the carried state zeroes that
+    gradient (measured: its largest entry is 0.07 with either layout, the tolerance 1e-6)."""
+    policy = RecurrentREINFORCE("MlpLstmPolicy", "CartPole-v1", seed=0, device="cpu", policy_kwargs=SMALL_LSTM).policy
+    lstm = policy.lstm_actor
+    episode_steps = th.cat([th.arange(length) for length in lengths])
+    features = th.randn((len(episode_steps), lstm.input_size), generator=th.Generator().manual_seed(0), requires_grad=True)
+    late = (episode_steps >= 6).float()
+
+    def outputs_and_gradient(max_padded_steps: int | None) -> tuple[th.Tensor, th.Tensor]:
+        (outputs,) = unroll_in_segments(
+            policy, lstm, episode_steps, max_padded_steps, lambda rows: features[rows], lambda latent, rows: (latent.sum(1),)
+        )
+        (grad,) = th.autograd.grad((outputs * late).sum(), features)
+        return outputs.detach(), grad[episode_steps < 3]
+
+    one_call, one_call_grad = outputs_and_gradient(None)
+    segmented, segmented_grad = outputs_and_gradient(3 if len(lengths) == 1 else 6)
+    assert one_call_grad.abs().max() > 0.01
+    th.testing.assert_close(segmented, one_call, rtol=1e-5, atol=1e-6)
+    th.testing.assert_close(segmented_grad, one_call_grad, rtol=1e-4, atol=1e-6)
+
+
+def test_compose_rows():
+    """batch[outer][inner] == batch[compose_rows(outer, inner, len(batch[outer]))], for slices and index tensors."""
+    batch = th.arange(100, 120)
+    for outer in (slice(3, 15), th.tensor([9, 4, 5, 6, 17, 2])):
+        selected = batch[outer]
+        for inner in (slice(0, len(selected)), slice(2, 4), slice(1, 1000), th.tensor([0, 3, 2])):
+            composed = sequences.compose_rows(outer, inner, len(selected))
+            assert th.equal(batch[composed], selected[inner])
+            assert isinstance(composed, slice) == (isinstance(outer, slice) and isinstance(inner, slice))
+
+
 def test_episode_chunks():
     steps = th.tensor([0, 1, 2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 1])
     assert episode_bounds(steps) == [(0, 3), (3, 5), (5, 13), (13, 14), (14, 16)]
@@ -311,19 +356,16 @@ MEMORY_BUDGET = 20_000
 
 
 def test_readme_example_runs(tmp_path, monkeypatch):
-    """The README's RecurrentREINFORCE example (shortened to 2,000 steps) trains, predicts with states, evaluates,
+    """The RecurrentREINFORCE page's example (shortened to 2,000 steps) trains, predicts with states, evaluates,
     saves and loads."""
     import re
-    from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    match = re.search(r"<!-- example: recurrent -->\s*```python\n(.*?)```", readme, re.DOTALL)
-    assert match, "the README's recurrent example is missing"
-    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", match.group(1))
+    page = DOCS / "modules" / "reinforce_recurrent.md"
+    code, n_replaced = re.subn(r"total_timesteps=100_000", "total_timesteps=2_000", example(page, "recurrent"))
     assert n_replaced == 1
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, str(page), "exec"), namespace)
     assert isinstance(namespace["model"], RecurrentREINFORCE) and namespace["states"][0].shape == (1, 8, 64)
     assert (tmp_path / "recurrent_reinforce_cartpole_novel.zip").is_file()
 
@@ -331,6 +373,55 @@ def test_readme_example_runs(tmp_path, monkeypatch):
 def test_buffer_without_trainable_steps_yields_nothing():
     """As ReinforceRolloutBuffer: a rollout where no episode joined (possible without the resets) gives no batch."""
     model, _ = collected_batch()
+    _, callback = model._setup_learn(10**6, None)
+    assert model.collect_rollouts(model.env, callback, model.rollout_buffer, model.n_steps)  # not read by get() yet
     buffer = model.rollout_buffer
     buffer.trainable[: buffer.pos] = False
     assert list(buffer.get()) == []
+
+
+@pytest.mark.parametrize("transpose_copy_bytes", [2**24, 0], ids=["transposed-through-a-copy", "transposed-in-place"])
+@pytest.mark.parametrize("reset_between_rollouts", [True, False], ids=["resets", "no-resets"])
+@pytest.mark.parametrize("policy", ["MlpLstmPolicy", "MultiInputLstmPolicy"])
+def test_batch_observations_are_a_view_of_the_buffer(policy, reset_between_rollouts, transpose_copy_bytes, monkeypatch):
+    """get() reorders the buffer's observations in place (time-major to env-major, then the trainable steps' packed
+    at the start), so that the batch's observations are a view of the buffer, not a copy of the rollout's frames:
+    they equal the trainable steps' observations in the order get() yields them, whole or in minibatches; steps
+    that are not trained on (at an env's end, while it waits for the others, and, without the resets, at its
+    start) are dropped. add() is refused until reset(). Both transpositions run (through a temporary copy for
+    small arrays, row by row along the permutation's cycles for large ones), and rows are packed 2 at a time, so
+    that blocks overlap."""
+    monkeypatch.setattr(recurrent_buffers, "TRANSPOSE_COPY_BYTES", transpose_copy_bytes)
+    monkeypatch.setattr(recurrent_buffers, "COMPACTION_BLOCK", 2)
+    env_fn = (lambda: ToDictWrapper(CueMDP())) if policy == "MultiInputLstmPolicy" else CueMDP
+    env = make_vec_env(env_fn, n_envs=3, seed=0)
+    model = RecurrentREINFORCE(
+        policy, env, n_steps=6, reset_between_rollouts=reset_between_rollouts, seed=0, policy_kwargs=SMALL_LSTM
+    )
+    _, callback = model._setup_learn(10**6, None)
+    buffer = model.rollout_buffer
+    for _ in range(2):  # in the second rollout without resets, each env starts in an episode that never joins
+        assert model.collect_rollouts(model.env, callback, buffer, model.n_steps)
+    assert buffer.buffer_size > model.n_steps  # the buffer grew during the rollout
+    trainable = buffer.swap_and_flatten(buffer.trainable[: buffer.pos]).flatten()
+    assert not trainable.all()
+    if not reset_between_rollouts:
+        assert not buffer.trainable[0].all()
+    arrays = buffer.observations if isinstance(buffer.observations, dict) else {"obs": buffer.observations}
+    expected = {key: buffer.swap_and_flatten(array[: buffer.pos])[trainable] for key, array in arrays.items()}
+
+    data = next(buffer.get())
+    observations = data.observations if isinstance(data.observations, dict) else {"obs": data.observations}
+    for key, array in arrays.items():
+        np.testing.assert_array_equal(observations[key].numpy(), expected[key])
+        assert np.shares_memory(observations[key].numpy(), array)
+        minibatches = [batch.observations for batch in buffer.get(batch_size=5)]
+        minibatch_obs = [batch[key] if isinstance(batch, dict) else batch for batch in minibatches]
+        assert len(minibatch_obs) > 1
+        np.testing.assert_array_equal(th.cat(minibatch_obs).numpy(), expected[key])
+    episode_steps = buffer.swap_and_flatten(buffer.episode_steps[: buffer.pos]).flatten()[trainable]
+    np.testing.assert_array_equal(data.episode_steps.numpy(), episode_steps)
+    with pytest.raises(RuntimeError, match=r"reset\(\) it before add\(\)"):
+        buffer.add(env.reset(), np.zeros((3, 1)), np.zeros(3), np.ones(3), np.ones(3, dtype=bool), np.zeros(3))
+    buffer.reset()
+    assert buffer.pos == 0 and buffer.batch_indices is None

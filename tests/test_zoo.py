@@ -26,6 +26,7 @@ from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 
 from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE  # noqa: E402
 from sb3_reinforce.reinforce import NORMALIZE_ADVANTAGE  # noqa: E402
+from sb3_reinforce.utils import CNN_THREADS  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import check_values, parse_params  # noqa: E402
@@ -36,6 +37,7 @@ from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
     sample_reinforce_params,
 )
 from sb3_reinforce.zoo.storage import POSTGRES_INSTALL  # noqa: E402
+from tests.pages import DOCS, example, pages  # noqa: E402
 from tests.zoo_envs import MULTI_OBS_ENV_ID  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,15 +92,32 @@ def test_register_refuses_to_overwrite(monkeypatch):
         register()
 
 
+ONE_THREAD = ["--num-threads", "1"]
+
+
 def test_default_config_is_injected_only_for_reinforce(tmp_path):
     shipped = str(default_config_path())
-    assert prepare_train_args(["--algo", "reinforce"]) == ["--algo", "reinforce", "--conf-file", shipped]
-    assert prepare_train_args(["--algo=reinforce", "--env", "Acrobot-v1"])[-2:] == ["--conf-file", shipped]
+    assert prepare_train_args(["--algo", "reinforce"]) == ["--algo", "reinforce", "--conf-file", shipped, *ONE_THREAD]
+    assert prepare_train_args(["--algo=reinforce", "--env", "Acrobot-v1"])[-4:] == ["--conf-file", shipped, *ONE_THREAD]
     conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy"}})
     for flag in ("--conf-file", "-conf"):
-        assert prepare_train_args(["--algo", "reinforce", flag, conf]) == ["--algo", "reinforce", flag, conf]
+        assert prepare_train_args(["--algo", "reinforce", flag, conf]) == ["--algo", "reinforce", flag, conf, *ONE_THREAD]
     for args in (["--algo", "a2c"], ["--algo", "ppo", "--env", "Pendulum-v1"], []):
-        assert prepare_train_args(args) == args
+        assert prepare_train_args(args) == [*args, *ONE_THREAD]
+
+
+@pytest.mark.parametrize("algo", ["reinforce", "ppo"])
+def test_train_picks_the_policys_thread_count(algo, tmp_path):
+    """Without --num-threads, train runs on the count that is fast for the entry's policy (the zoo's default, -1, is
+    torch's one thread per core, which slows a small MLP down on a busy machine); a count the user gives is kept."""
+    assert prepare_train_args(["--algo", algo, "--env", "CartPole-v1"])[-2:] == ONE_THREAD
+    assert prepare_train_args(["--algo", algo, "--env", "ALE/Breakout-v5"])[-2:] == ["--num-threads", str(CNN_THREADS)]
+    for given in (["--num-threads", "3"], ["--num-threads=3"]):
+        prepared = prepare_train_args(["--algo", algo, *given])
+        assert prepared[2 : 2 + len(given)] == given
+        assert sum(arg.startswith("--num-threads") for arg in prepared) == 1
+    conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_timesteps": 10, "policy": "CnnPolicy"}})
+    assert prepare_train_args(["--algo", algo, "--conf-file", conf])[-2:] == ["--num-threads", str(CNN_THREADS)]
 
 
 def test_train_enjoy_round_trip_with_shipped_config(tmp_path, capsys):
@@ -496,17 +515,18 @@ def test_wheel_ships_the_config(tmp_path):
         assert "sb3-reinforce-zoo = sb3_reinforce.zoo.cli:main" in zf.read(entry_points).decode()
 
 
-# Packages the README installs from PyPI; sb3-reinforce itself is not there
+# Packages the pages install from PyPI; sb3-reinforce itself is not there
 PYPI_PACKAGES = ("torch==2.13.0", "optuna-dashboard")
 
 
 def test_install_commands_work_from_the_clone():
-    """Every pip install of sb3-reinforce (README, error messages) is the clone's -e ., with extras that exist."""
+    """Every pip install of sb3-reinforce (README, docs pages, error messages) is the clone's -e ., with extras that
+    exist."""
     pyproject = (REPO / "pyproject.toml").read_text()
     section = pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0]
     extras = set(re.findall(r"^([a-z]+) = \[", section, re.MULTILINE))
-    assert {"zoo", "atari", "postgres"} <= extras
-    commands = re.findall(r"pip install ([^`&#\n]+)", (REPO / "README.md").read_text())
+    assert {"zoo", "atari", "postgres", "docs"} <= extras
+    commands = [command for page in pages() for command in re.findall(r"pip install ([^`&#\n]+)", page.read_text())]
     commands.append(POSTGRES_INSTALL.removeprefix("pip install ").split(" in the root")[0])
     assert len(commands) >= 6
     for command in commands:
@@ -520,28 +540,28 @@ def test_install_commands_work_from_the_clone():
 
 
 def readme() -> str:
-    return (REPO / "README.md").read_text()
+    """The RL Zoo page of the docs, which holds the zoo's commands and advice."""
+    return (DOCS / "guide" / "rl_zoo.md").read_text()
 
 
 def test_readme_conf_file_example_trains(tmp_path):
-    match = re.search(r"<!-- example: zoo-conf-file -->\s*```yaml\n(.*?)```", readme(), re.DOTALL)
-    assert match, "the README's --conf-file example is missing"
+    conf_text = example(DOCS / "guide" / "rl_zoo.md", "zoo-conf-file", language="yaml")
     conf = tmp_path / "my_reinforce.yml"
-    conf.write_text(match.group(1))
+    conf.write_text(conf_text)
     logs = tmp_path / "logs"
     main(
         ["train", "--algo", "reinforce", "--env", "CartPole-v1", "--conf-file", str(conf), "-n", "256", "-f", str(logs), *FAST]
     )
     model = REINFORCE.load(run_dir(logs, "reinforce", "CartPole-v1") / "CartPole-v1.zip")
-    entry = yaml.safe_load(match.group(1))["CartPole-v1"]
+    entry = yaml.safe_load(conf_text)["CartPole-v1"]
     assert model.n_envs == entry["n_envs"] and model.n_steps == entry["n_steps"]
     assert model.baseline == entry["baseline"] and model.normalize_advantage == entry["normalize_advantage"]
 
 
 def test_readme_eval_freq_advice_gives_all_plots_a_table(tmp_path, capsys):
-    """A run shorter than the default --eval-freq has no evaluations (all_plots: 0.0 +/- 0.0); the README's flags fix it."""
+    """A run shorter than the default --eval-freq has no evaluations (all_plots: 0.0 +/- 0.0); the page's flags fix it."""
     match = re.search(r"pass a smaller `--eval-freq`\s*\(`([^`]+)`\)", readme())
-    assert match, "the README's --eval-freq advice is missing"
+    assert match, "the RL Zoo page's --eval-freq advice is missing"
     logs = tmp_path / "logs"
     fast = [arg for arg in FAST if arg not in ("--eval-freq", "-1")]
     argv = ["train", "--algo", "reinforce", "--env", "CartPole-v1", *shlex.split(match.group(1)), "-f", str(logs)]
@@ -553,9 +573,9 @@ def test_readme_eval_freq_advice_gives_all_plots_a_table(tmp_path, capsys):
 
 
 def test_readme_exp_id_advice_after_optimize(tmp_path, capsys):
-    """After -optimize, the latest run folder has no model: enjoy needs the README's --exp-id."""
+    """After -optimize, the latest run folder has no model: enjoy needs the RL Zoo page's --exp-id."""
     match = re.search(r"stops with \"No model found\":\s*pass the training run's number, `(--exp-id \d+)`", readme())
-    assert match, "the README's --exp-id advice is missing"
+    assert match, "the RL Zoo page's --exp-id advice is missing"
     logs = tmp_path / "logs"
     conf = write_config(tmp_path / "c.yml", {"CartPole-v1": {"n_envs": 2, "n_timesteps": 200, "policy": "MlpPolicy"}})
     train = ["train", "--algo", "reinforce", "--env", "CartPole-v1", "-f", str(logs), "--conf-file", conf, *FAST]

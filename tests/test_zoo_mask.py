@@ -64,7 +64,8 @@ def test_register_refuses_to_replace_a_foreign_eval_callback(monkeypatch):
 def test_shipped_config_is_injected():
     shipped = str(default_config_path("reinforce_mask"))
     assert shipped.endswith("reinforce_mask.yml")
-    assert prepare_train_args(["--algo", "reinforce_mask"]) == ["--algo", "reinforce_mask", "--conf-file", shipped]
+    args = ["--algo", "reinforce_mask", "--conf-file", shipped, "--num-threads", "1"]
+    assert prepare_train_args(["--algo", "reinforce_mask"]) == args
 
 
 def test_train_with_masked_evaluation(tmp_path):

@@ -9,12 +9,12 @@ from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorch
 from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_reinforce.baselines import ValueBaseline
-from sb3_reinforce.buffers import ReinforceRolloutBuffer, ReinforceRolloutBufferSamples
+from sb3_reinforce.buffers import ReinforceRolloutBuffer, ReinforceRolloutBufferSamples, index_rows
 from sb3_reinforce.reinforce import REINFORCE
 from sb3_reinforce.reinforce_recurrent.baselines import RecurrentValueBaseline
 from sb3_reinforce.reinforce_recurrent.buffers import RecurrentReinforceDictRolloutBuffer, RecurrentReinforceRolloutBuffer
 from sb3_reinforce.reinforce_recurrent.policies import CnnLstmPolicy, MlpLstmPolicy, MultiInputLstmPolicy
-from sb3_reinforce.reinforce_recurrent.sequences import episode_chunks, unroll
+from sb3_reinforce.reinforce_recurrent.sequences import Rows, episode_chunks, unroll_in_segments
 from sb3_reinforce.sampling import FAST_DISTRIBUTIONS, has_sb3_sampling_path, sample_from_latent
 
 SelfRecurrentREINFORCE = TypeVar("SelfRecurrentREINFORCE", bound="RecurrentREINFORCE")
@@ -47,7 +47,8 @@ class RecurrentREINFORCE(REINFORCE):
 
     Every episode that REINFORCE trains on starts inside the rollout and runs to its end, so it starts from the
     LSTM's zero state and can be backpropagated through whole. The update unrolls the actor's LSTM through each
-    trained episode from the zero state (all of a batch's episodes padded and put through in one call), so that
+    trained episode from the zero state (a chunk's episodes padded and put through in one call; an episode longer
+    than ``chunk_size`` in checkpointed segments, the state carried across), so that
 
         grad_theta log pi_theta(a_t | o_0, ..., o_t)
 
@@ -105,11 +106,19 @@ class RecurrentREINFORCE(REINFORCE):
         the fix is a time limit (``gymnasium.wrappers.TimeLimit`` or ``max_episode_steps``)
     :param reset_between_rollouts: Whether to reset the envs after each rollout, abandoning the episodes that
         could not join it
-    :param chunk_size: Steps per forward and backward pass of the update (an integer >= 1, or None). The update is
-        one gradient step on the whole rollout, computed in chunks whose gradients add up to it (gradient
-        accumulation), so that its memory is bounded by a chunk instead of the rollout. None: sized from the
-        observation space, at most 2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames;
-        one chunk for any rollout of small vector observations)
+    :param chunk_size: Padded steps per forward and backward pass of the update (an integer >= 1, or None). The
+        update is one gradient step on the whole rollout, computed in chunks of whole episodes whose gradients add
+        up to it (gradient accumulation): a chunk's episodes, padded to its longest, hold at most ``chunk_size``
+        steps, and go through the LSTM in one call. An episode longer than ``chunk_size`` is a chunk of its own,
+        unrolled in segments of ``chunk_size`` steps with activation checkpointing (each segment recomputed from
+        the LSTM state at its start during the backward pass, the state's gradient flowing across segments): the
+        same exact whole-episode gradient, for about one more forward pass of that episode. So one pass holds the
+        features extractor's and the LSTM's activations of at most ``chunk_size`` steps, whatever the episodes'
+        lengths; what grows with the rollout is the batch of its observations (uint8 frames stay uint8), a few
+        numbers per step (log-probabilities, weights) and the LSTM state at each segment's start. The value
+        baseline's critic is bounded by the same ``chunk_size``. None: sized from the observation space, at most
+        2^24 observation values and 65,536 steps per chunk (594 steps of 84x84x4 frames; one chunk for any rollout
+        of small vector observations)
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
         instead of action noise exploration (default: False)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE
@@ -292,8 +301,9 @@ class RecurrentREINFORCE(REINFORCE):
     def _chunks(self, rollout_data: ReinforceRolloutBufferSamples) -> list[slice]:
         """
         Chunks of whole episodes (``sequences.episode_chunks``): each chunk's episodes, padded to its longest, hold at
-        most ``_chunk_size()`` steps; an episode longer than that is a chunk of its own, so the
-        memory of the update is bounded by the larger of the two.
+        most ``_chunk_size()`` steps; an episode longer than that is a chunk of its own, which
+        ``_log_prob_and_entropy`` unrolls in segments of ``_chunk_size()`` steps, so that one pass holds the
+        activations of at most ``_chunk_size()`` padded steps whatever the episodes' lengths.
 
         :param rollout_data: The trainable steps of a rollout, each episode whole and in order
         :return: Consecutive slices, each starting at an episode's first step
@@ -305,18 +315,45 @@ class RecurrentREINFORCE(REINFORCE):
     ) -> tuple[th.Tensor, th.Tensor | None]:
         """
         log pi_theta(a_t | o_0..o_t) and the entropy of every step of a chunk of whole episodes: the actor's LSTM
-        unrolled through each episode from the zero state (``sequences.unroll``), as ``get_distribution`` computes it
-        step by step during collection, and differentiable through every step.
+        unrolled through each episode from the zero state, as ``get_distribution`` computes it step by step during
+        collection, and differentiable through every step.
+
+        A chunk whose episodes, padded, fit in ``_chunk_size()`` steps goes through the features extractor and the
+        LSTM in one call (``sequences.unroll``). A longer episode is unrolled in segments of ``_chunk_size()``
+        steps with activation checkpointing (``sequences.unroll_in_segments``): the LSTM's state is carried from
+        segment to segment and kept in the graph, each segment's features and LSTM steps are recomputed from the
+        state at its start during the backward pass, and the gradient is still the exact gradient through every
+        earlier step of the episode.
 
         :param rollout_data: Whole episodes, each in order from its first step
         :param actions: Their actions
         :return: The log-probabilities and the entropies, shape (batch,)
         """
         policy = self.policy
-        features = super(ActorCriticPolicy, policy).extract_features(rollout_data.observations, policy.pi_features_extractor)
-        latent_pi = unroll(policy, policy.lstm_actor, features, rollout_data.episode_steps)
-        distribution = policy._get_action_dist_from_latent(policy.mlp_extractor.forward_actor(latent_pi))
-        return distribution.log_prob(actions), distribution.entropy()
+        observations = rollout_data.observations
+
+        def features(rows: Rows) -> th.Tensor:
+            obs = index_rows(observations, rows)
+            return super(ActorCriticPolicy, policy).extract_features(obs, policy.pi_features_extractor)
+
+        def log_prob_and_entropy(latent_pi: th.Tensor, rows: Rows) -> tuple[th.Tensor, th.Tensor | None]:
+            distribution = policy._get_action_dist_from_latent(policy.mlp_extractor.forward_actor(latent_pi))
+            return distribution.log_prob(actions[rows]), distribution.entropy()
+
+        log_prob, entropy = unroll_in_segments(
+            policy, policy.lstm_actor, rollout_data.episode_steps, self._chunk_size(), features, log_prob_and_entropy
+        )
+        assert log_prob is not None
+        return log_prob, entropy
+
+    def _value_baseline_kwargs(self) -> dict[str, Any]:
+        """
+        ``REINFORCE``'s, and ``chunk_size``: the bound on the padded steps of one pass of the critic's LSTM
+        (``RecurrentValueBaseline``), the update's own.
+
+        :return: The keyword arguments
+        """
+        return {**super()._value_baseline_kwargs(), "chunk_size": self._chunk_size()}
 
     def learn(
         self: SelfRecurrentREINFORCE,

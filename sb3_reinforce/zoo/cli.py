@@ -20,9 +20,12 @@ import importlib
 import os
 import runpy
 import sys
+from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 
+from sb3_reinforce.utils import default_num_threads
 from sb3_reinforce.zoo.config import (
     ZooConfigError,
     check_hyperparams,
@@ -71,16 +74,15 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
     return peeked
 
 
-def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
+def _train_entry(peeked: argparse.Namespace, config: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
     """
-    Check the entry that ``rl_zoo3.train`` will read for REINFORCE (MaskableREINFORCE, RecurrentREINFORCE), after
-    the ``-params`` overrides.
-    Anything the zoo itself reports better (unknown env, missing file or entry) is left to the zoo.
+    The entry of ``config`` that ``rl_zoo3.train`` will read for the env, with the ``-params`` overrides applied.
+    Anything the zoo itself reports better (unknown env, missing file or entry) is left to the zoo: None.
 
     :param peeked: The flags read by ``_peek_train_args``
     :param config: The hyperparameter file or module
-    :raises ZooConfigError: If a ``-params`` value does not evaluate, or the entry has a key the algorithm does not take
-        or an invalid value of REINFORCE's own hyperparameters
+    :return: The entry's name, its hyperparameters, and the ``-params`` values that are bare words (see ``parse_params``)
+    :raises ZooConfigError: If a ``-params`` value does not evaluate
     """
     import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's extra envs, as train does)
     from rl_zoo3.exp_manager import ExperimentManager
@@ -89,38 +91,54 @@ def _check_train_config(peeked: argparse.Namespace, config: str) -> None:
     for env_module in peeked.gym_packages:
         importlib.import_module(env_module)
     if peeked.env not in gym.envs.registry:
-        return
+        return None
     try:
         entries = load_config(config)
     except OSError:
-        return
+        return None
     entry = select_entry(entries, peeked.env, ExperimentManager.is_atari(peeked.env))
     if entry is None:
-        return
-    hyperparams = dict(entries[entry] or {})
-    hyperparams.update(overrides)
-    where = f"entry {entry!r} of {config}" + (" with the -params overrides" if overrides else "")
-    check_hyperparams(hyperparams, ZOO_ALGOS[peeked.algo], where=where, bare_words=bare_words)
+        return None
+    return entry, {**(entries[entry] or {}), **overrides}, bare_words
 
 
 def prepare_train_args(args: list[str]) -> list[str]:
     """
     For ``--algo reinforce`` (``reinforce_mask``, ``reinforce_lstm``): add ``--conf-file <shipped reinforce.yml>``
     (``reinforce_mask.yml``, ``reinforce_lstm.yml``) unless a config is given, and check the entry that will be used.
-    Other algorithms' arguments come back unchanged.
+    For every algorithm, without ``--num-threads``: add the thread count that is fast for the entry's policy
+    (``sb3_reinforce.utils.default_num_threads``; the zoo's default, -1, leaves torch's one thread per core).
 
     :param args: The train script's arguments
     :return: The arguments to hand to ``rl_zoo3.train``
     :raises ZooConfigError: If the entry has an invalid key
     """
     peeked = _peek_train_args(args)
-    if peeked.algo not in ZOO_ALGOS:
-        return args
+    ours = peeked.algo in ZOO_ALGOS
     config = peeked.conf_file
     if config is None:
-        config = str(default_config_path(peeked.algo))
-        args = [*args, "--conf-file", config]
-    _check_train_config(peeked, config)
+        import rl_zoo3
+
+        zoo_config = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{peeked.algo}.yml"
+        config = str(default_config_path(peeked.algo) if ours else zoo_config)
+        if ours:
+            args = [*args, "--conf-file", config]
+    if ours:
+        found = _train_entry(peeked, config)
+    else:
+        # Another algorithm's config only picks the thread count: whatever is wrong with it is the zoo's to report
+        try:
+            found = _train_entry(peeked, config)
+        except Exception:
+            found = None
+    if found is not None and ours:
+        entry, hyperparams, bare_words = found
+        where = f"entry {entry!r} of {config}" + (" with the -params overrides" if peeked.hyperparams else "")
+        check_hyperparams(hyperparams, ZOO_ALGOS[peeked.algo], where=where, bare_words=bare_words)
+    if found is not None and not any(arg == "--num-threads" or arg.startswith("--num-threads=") for arg in args):
+        policy = found[1].get("policy")
+        if isinstance(policy, str):
+            args = [*args, "--num-threads", str(default_num_threads(policy))]
     return args
 
 

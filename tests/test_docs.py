@@ -1,0 +1,155 @@
+"""
+The documentation (README.md and the docs site's pages) stays runnable, checked and readable: every Python block runs
+in a test, every command names a script and flags that exist, the README is a front door, and the pages are written
+for users (short paragraphs, no history of the work).
+"""
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tests.pages import DOCS, README, REPO, pages
+
+# Every example name that a Python block of the pages may carry, and the test file that runs the blocks marked so
+EXAMPLE_TESTS = {
+    "quick-start": "test_learning.py",
+    "quick-start-predict": "test_learning.py",
+    "reinforce": "test_learning.py",
+    "logits-gradient": "test_policy_gradient.py",
+    "mask": "test_mask.py",
+    "recurrent": "test_recurrent.py",
+    "tutorial": "test_tutorial.py",
+}
+# Tools that the pages' commands call and this project does not define (their flags are theirs)
+EXTERNAL_TOOLS = {"pip", "mypy", "sphinx-build", "make", "docker", "optuna", "optuna-dashboard", "tensorboard", "for", "done"}
+
+
+def code_blocks(path: Path, language: str) -> list[tuple[str, str]]:
+    """The (marker, code) of each fenced block of a language on a page; marker is "" where none precedes it."""
+    pattern = rf"(?:<!-- example: ([\w-]+) -->\s*)?```{language}\n(.*?)```"
+    return re.findall(pattern, path.read_text(), re.DOTALL)
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_every_python_block_is_run_by_a_test(path):
+    for marker, code in code_blocks(path, "python"):
+        assert marker, f"{path.relative_to(REPO)}: a Python block without an <!-- example: NAME --> marker:\n{code[:200]}"
+        assert marker in EXAMPLE_TESTS, f"{path.relative_to(REPO)}: no test runs the example '{marker}'"
+        test_source = (REPO / "tests" / EXAMPLE_TESTS[marker]).read_text()
+        assert re.search(rf"example[s]?\([^)]*\"{re.escape(marker)}\"", test_source), (marker, EXAMPLE_TESTS[marker])
+
+
+def shell_commands() -> list[tuple[Path, str]]:
+    """Every command of the pages' bash blocks (continued lines joined), and every inline `python ...` command."""
+    commands = []
+    for path in pages():
+        for _, block in code_blocks(path, "bash"):
+            for command in block.replace("\\\n", " ").splitlines():
+                command = command.split(" #")[0].strip()
+                if command and not command.startswith("#"):
+                    commands += [(path, part.strip()) for part in command.split("&&")]
+        text = re.sub(r"```.*?```", "", path.read_text(), flags=re.DOTALL)
+        commands += [(path, command) for command in re.findall(r"`(python (?:-m \S+|\S+\.py)[^`]*)`", text)]
+    # A command with placeholders (<script>, ...) stands for a family of commands, shown in full elsewhere
+    return [(path, command) for path, command in commands if "<" not in command and "..." not in command]
+
+
+def flags_of(sources: list[Path]) -> set[str]:
+    """The command-line flags that these sources' argument parsers define."""
+    flags = set()
+    for source in sources:
+        flags |= set(re.findall(r"[\"'](--?[a-zA-Z][\w-]*)[\"']", source.read_text()))
+    return flags
+
+
+def zoo_script_sources(script: str) -> list[Path]:
+    from sb3_reinforce.zoo.cli import SCRIPTS
+
+    assert script in SCRIPTS, f"no zoo script {script!r}"
+    module = importlib.import_module(SCRIPTS[script][0])
+    sources = [Path(module.__file__), *sorted((REPO / "sb3_reinforce" / "zoo").glob("*.py"))]
+    if script == "train":
+        sources.append(Path(importlib.import_module("rl_zoo3.exp_manager").__file__))
+    return sources
+
+
+@pytest.mark.parametrize(
+    "path, command", shell_commands(), ids=lambda value: value.name if isinstance(value, Path) else value[:60]
+)
+def test_every_command_names_a_script_and_flags_that_exist(path, command):
+    """A `python` command names a script or module of this repository, or a zoo script, with flags its parser defines."""
+    if "python" not in command.split()[:1]:
+        assert command.split()[0] in EXTERNAL_TOOLS, f"{path.relative_to(REPO)}: unknown tool in {command!r}"
+        return
+    words = shlex.split(command.replace("$algo", "reinforce"))
+    if words[1] == "-m":
+        module = words[2]
+        if module == "pytest":
+            assert all((REPO / word.split("::")[0]).exists() for word in words[3:] if word.startswith("tests/")), command
+            return
+        if module == "sb3_reinforce.zoo":
+            sources, args = zoo_script_sources(words[3]), words[4:]
+        else:
+            assert module == "sb3_reinforce", command
+            sources, args = [REPO / "sb3_reinforce" / "__main__.py"], words[3:]
+    else:
+        script = REPO / words[1]
+        assert script.is_file(), f"{path.relative_to(REPO)}: {words[1]} does not exist"
+        sources, args = [script], words[2:]
+    known = flags_of(sources) | {"--help", "-h"}  # argparse's own
+    for arg in args:
+        if re.fullmatch(r"--?[a-zA-Z][\w-]*", arg):
+            assert arg in known, f"{path.relative_to(REPO)}: {command!r}: {arg} is not a flag of {sources[0].name}"
+
+
+def test_readme_is_a_front_door():
+    """At most 200 lines, the package's first use within the first 60, and the CI's test command builds the docs."""
+    lines = README.read_text().splitlines()
+    assert len(lines) <= 200, len(lines)
+    first_use = next(i for i, line in enumerate(lines) if "python -m sb3_reinforce" in line or "import REINFORCE" in line)
+    assert first_use < 60, first_use + 1
+    marker = lines.index("<!-- test-command -->")
+    command = next(line for line in lines[marker : marker + 4] if line.startswith(("pip", "python")))
+    assert "sphinx-build -W --keep-going" in command and "mypy sb3_reinforce" in command and "pytest tests" in command
+    assert ".[tests,docs]" in command
+
+
+def paragraphs(path: Path) -> list[str]:
+    """The prose paragraphs of a page: code blocks, tables and directives left out."""
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.DOTALL)
+    blocks = re.split(r"\n\s*\n", text)
+    return [block for block in blocks if not block.lstrip().startswith(("|", "<!--", "#"))]
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_pages_are_written_for_users(path):
+    """Short paragraphs (a list item counts as one), and no history of the work: that is the CHANGELOG's."""
+    for paragraph in paragraphs(path):
+        for item in re.split(r"\n(?=- |\d+\. )", paragraph):
+            assert len(item) <= 800, f"{path.relative_to(REPO)}: a paragraph of {len(item)} characters: {item[:120]}..."
+    history = re.findall(r"issue [0-9]|previous install|was lent", path.read_text(), flags=re.IGNORECASE)
+    assert not history, f"{path.relative_to(REPO)}: {history}"
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_local_links_and_images_exist(path):
+    """Every relative link and image of a page points to a file of the repository (Sphinx checks the site's own)."""
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text())
+    targets += re.findall(r"```\{image\} (\S+)", path.read_text())
+    for target in targets:
+        if re.match(r"[a-z]+:", target):
+            continue  # a URL
+        assert (path.parent / target).exists(), f"{path.relative_to(REPO)}: {target} does not exist"
+
+
+def test_docs_figures_are_made_by_scripts():
+    """Every figure of the site lies where a script of benchmarks/ writes it."""
+    writers = {"benchmark": REPO / "benchmarks" / "benchmark.py", "tutorial": REPO / "benchmarks" / "tutorial_figures.py"}
+    figures = sorted((DOCS / "images").rglob("*.png"))
+    assert figures
+    for figure in figures:
+        folder = figure.relative_to(DOCS / "images").parts[0]
+        assert folder in writers and writers[folder].is_file(), figure
