@@ -8,7 +8,7 @@ Each cell is the median over ``--repeats`` runs of the training speed the comman
 only ones it controls.
 
     python benchmarks/bench_threads.py                                   # the first command, MlpPolicy
-    python benchmarks/bench_threads.py --env ALE/Breakout-v5 --timesteps 4000 --repeats 2   # CnnPolicy
+    python benchmarks/bench_threads.py --env ALE/Breakout-v5 --timesteps 3000 --repeats 3   # CnnPolicy (the atari extra)
 """
 
 import argparse

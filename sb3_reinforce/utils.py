@@ -80,9 +80,11 @@ def non_finite(observations: np.ndarray | dict[str, np.ndarray], leading_dims: i
     return bad
 
 
-# Torch threads for training on the CPU, per kind of policy, measured by benchmarks/bench_threads.py. A small MLP's
-# matrix products are too small to share between threads: a second thread adds synchronisation and, when another
-# process holds a core, waits for it, which slowed the first command by up to 25 times
+# Torch threads for training on the CPU, per kind of policy, measured by benchmarks/bench_threads.py on 2 cores
+# (docs/guide/speed_memory.md, "Threads"). A small MLP's matrix products are too small to share between threads: a
+# second thread adds synchronisation and, when another process holds a core, waits for it (CartPole-v1: 2,085 against
+# 16,233 steps/s with two busy processes). A CnnPolicy gains from a second thread on an idle machine (Breakout: 632
+# against 528 steps/s) but loses more as soon as another process runs (315 against 541; 136 against 339): 1 as well
 MLP_THREADS = 1
 CNN_THREADS = 1
 
