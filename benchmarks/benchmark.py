@@ -126,7 +126,7 @@ ENTRIES: dict[tuple[str, str], tuple[dict, str]] = {
 # Why the shipped entry is set the way it is: one or two sentences per env
 ENTRY_WHY = {
     "CartPole-v1": "The linear baseline (rllab's, whose features include a cubic in the step index t) with "
-    "`normalize_advantage: returns`. Once episodes reach the 500-step limit the returns-to-go differ only with t: the "
+    "`normalize_advantage: unbiased_returns`. Once episodes reach the 500-step limit the returns-to-go differ only with t: the "
     "baseline predicts that, and dividing by the returns' std keeps what it leaves small instead of rescaling it into "
     "unit-size noise.",
     "Acrobot-v1": "An entropy bonus and a decaying learning rate. While every episode is cut at 500 steps with return "
@@ -147,17 +147,18 @@ ENTRY_WHY = {
     "`n_steps: 512` and `lin_2e-3`: the first entry tried.",
     "Walker2d-v5": "Hopper's entry, unchanged: the first entry tried.",
     "Swimmer-v5": "2 envs of whole 1000-step episodes (500 updates in 1M steps), gamma 0.9999 as the zoo's A2C and PPO "
-    "entries, and the linear baseline with `normalize_advantage: returns`: at this gamma the return-to-go shrinks with "
-    "the step index t, which the baseline's features include. The first entry tried.",
+    "entries, and the linear baseline with `normalize_advantage: unbiased_returns`: at this gamma the return-to-go shrinks with "
+    "the step index t, which the baseline's features include. The first entry tried (with `returns`, the batch-statistics "
+    "form).",
     "InvertedDoublePendulum-v5": "InvertedPendulum's entry with 4 envs and `lin_1e-3`: the first entry tried. About "
     "9,350 is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
     "CartPoleNoVel-v1": "The zoo's `ppo_lstm` policy settings (ReLU, no orthogonal initialisation, LSTM 64, 64-unit "
-    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: returns`, gradients clipped at 0.3 "
+    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: unbiased_returns`, gradients clipped at 0.3 "
     "and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics frozen at 50k "
     "steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks and the same "
     "parameters would act on ever larger inputs.",
     "CueRecall-v0": "8 envs and `n_steps: 4`, shorter than the 5-step gap (each trained episode is still unrolled "
-    "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: returns`: "
+    "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: unbiased_returns`: "
     "the baseline sees the step index t, which is all that separates the returns before the answer.",
     "MountainCarContinuousNoVel-v0": "Untuned: `reinforce.yml`'s MountainCarContinuous-v0 entry (VecNormalize, the "
     "value baseline, gSDE) with an LSTM of 64, 8 envs, `n_steps: 16` and lr 3e-3.",
@@ -292,17 +293,21 @@ PROTOCOL = [
     "`zoo_configs/reinforce.yml`, RecurrentREINFORCE `zoo_configs/reinforce_lstm.yml`; A2C, PPO and RecurrentPPO the "
     "RL Zoo's own entries, unchanged.",
     "",
+    "- **Entries**: every shipped REINFORCE entry uses a direction-unbiased normalisation, so that its update is an "
+    "unbiased estimate of the gradient's direction: `unbiased` where it was tuned with SB3's standardisation (`True`), "
+    "`unbiased_returns` where it was tuned with `returns` (the batch's std of the returns, for a baseline that "
+    "explains them). See [how the policy gradient is computed](guide/policy_gradient.md#does-normalising-the-advantages-bias-it).",
     "- **Final return**: the last evaluation of each seed. A row gives their interquartile mean (IQM) and its 95% "
     "stratified-bootstrap confidence interval, computed with [rliable](https://github.com/google-research/rliable) as "
     "the zoo's `plot_from_file --rliable` does. With 2 or 3 seeds the interval spans the seeds; one seed has none.",
     "- **Curves**: the IQM over seeds at each evaluation, with its 95% interval as the band.",
     "- **Steps to the threshold**: the first evaluation at or above it, median over the seeds that reached it.",
-    f"- **Seeds**: each row says which it holds. Seeds 0 to {REPORTING_SEEDS - 1} are tuning seeds, on which the "
-    f"entries were picked, so rows on them carry some selection; from {REPORTING_SEEDS} on, reporting seeds, never "
-    "used to pick an entry.",
+    f"- **Seeds**: every table and curve holds reporting seeds only, from {REPORTING_SEEDS} on, which no entry was "
+    f"picked or tried on (`benchmark.py run` trains no other). Seeds 0 to {REPORTING_SEEDS - 1} are the tuning seeds "
+    "of `benchmarks/try_entry.py`, the tuner and the probes: the *What else was tried* tables quote them.",
     "- **How many**: a 1M-step run takes 9 to 34 minutes on the 2-core CPU machine used (1 torch thread, up to 2 runs "
-    "at once; the wall-clock column), so the 1M-step rows hold 1 to 5 seeds. Where a row has 3 or fewer, read its "
-    "interval rather than its point.",
+    "at once; the wall-clock column). An env or row without reporting runs says so and gives the command that makes "
+    "them. Where a row has 3 or fewer seeds, read its interval rather than its point.",
 ]
 SUMMARY_LEGEND = (
     "Final return, IQM [95% CI] over seeds / median steps to the threshold (seeds reaching it / seeds run). "
@@ -488,10 +493,17 @@ def run(args: argparse.Namespace) -> None:
 
 
 def load_curves(env_id: str, algo: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """
+    The stored evaluations of a label on an env, by seed: the reporting seeds' (from ``REPORTING_SEEDS`` on), the only
+    ones the report publishes. The tuning seeds' runs in ``DATA`` (from before the split) stay as raw data.
+    """
     curves = {}
     for path in sorted((DATA / env_id).glob(f"{algo}_seed*.csv")):
+        seed = int(path.stem.split("seed")[1])
+        if seed < REPORTING_SEEDS:
+            continue
         data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-        curves[int(path.stem.split("seed")[1])] = (data[:, 0], data[:, 1])
+        curves[seed] = (data[:, 0], data[:, 1])
     return dict(sorted(curves.items()))
 
 
@@ -683,7 +695,13 @@ def shipped_entry(env_id: str) -> list[str]:
 def tried_table(env_id: str) -> list[str]:
     if env_id not in TRIED:
         return []
-    lines = ["### What else was tried", "", "Each row changes the shipped entry as it says.", ""]
+    lines = [
+        "### What else was tried",
+        "",
+        "On the tuning seeds, through `benchmarks/try_entry.py` unless a row says otherwise. Each row changes the entry "
+        "as it says; the rows from before the move to the direction-unbiased normalisations change the *biased entry*.",
+        "",
+    ]
     lines += ["| change | seeds | finals |", "|---|---|---|"]
     lines += [f"| {change} | {seeds} | {finals} |" for change, seeds, finals in TRIED[env_id]]
     return [*lines, ""]
@@ -747,12 +765,21 @@ def report(args: argparse.Namespace) -> None:
     for env_id, (budget, threshold) in ENVS.items():
         rows = summaries[env_id]
         lines += [f"## {env_id}", ""]
-        if not any(rows.values()):
-            lines += [f"Not run yet (budget {budget:,} steps).", ""]
-            continue
-        plot(env_id, curves[env_id], IMAGES / f"{env_id}.png")
-        lines += [f"Budget {budget:,} steps, threshold {threshold}.", "", *env_table(env_id, rows, times), ""]
-        lines += [f"![{env_id} learning curves](images/benchmark/{env_id}.png)", ""]
+        missing = [label for label, row in rows.items() if row is None and label not in VARIANTS]
+        if any(rows.values()):
+            plot(env_id, curves[env_id], IMAGES / f"{env_id}.png")
+            lines += [f"Budget {budget:,} steps, threshold {threshold}.", "", *env_table(env_id, rows, times), ""]
+            lines += [f"![{env_id} learning curves](images/benchmark/{env_id}.png)", ""]
+        else:
+            (IMAGES / f"{env_id}.png").unlink(missing_ok=True)
+            lines += [f"Budget {budget:,} steps, threshold {threshold}.", ""]
+        if missing:
+            names = ", ".join(NAMES[label] for label in missing)
+            lines += [
+                f"Not run on reporting seeds yet: {names}. To run them: `python benchmarks/benchmark.py run --envs "
+                f"{env_id} --algos {' '.join(missing)} --seeds 5`.",
+                "",
+            ]
         lines += shipped_entry(env_id)
         lines += tried_table(env_id)
         lines += [paragraph for note in NOTES.get(env_id, []) for paragraph in (note, "")]

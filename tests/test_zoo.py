@@ -444,6 +444,24 @@ def test_shipped_config_parses():
     assert entries == source
 
 
+# The normalisations whose update is unbiased in direction (tests/test_unbiased.py proves it); True and "returns"
+# put each step's own return in the statistics that weigh it
+UNBIASED_NORMALIZATIONS = ("unbiased", "unbiased_returns", False)
+
+
+@pytest.mark.parametrize("algo", ["reinforce", "reinforce_mask", "reinforce_lstm"])
+def test_every_shipped_entry_is_unbiased(algo):
+    """Every shipped entry uses a direction-unbiased normalisation (or the constructor's default, "unbiased")."""
+    entries = yaml.safe_load(default_config_path(algo).read_text())
+    biased = {
+        name: entry["normalize_advantage"]
+        for name, entry in entries.items()
+        if entry.get("normalize_advantage", "unbiased") not in UNBIASED_NORMALIZATIONS
+    }
+    assert biased == {}
+    assert set(UNBIASED_NORMALIZATIONS) < set(NORMALIZE_ADVANTAGE)
+
+
 ENTRY_ENVS = {
     "default": "MountainCar-v0",
     "atari": "BreakoutNoFrameskip-v4",
