@@ -126,9 +126,9 @@ ENTRIES: dict[tuple[str, str], tuple[dict, str]] = {
 # Why the shipped entry is set the way it is: one or two sentences per env
 ENTRY_WHY = {
     "CartPole-v1": "The linear baseline (rllab's, whose features include a cubic in the step index t) with "
-    "`normalize_advantage: unbiased_returns`. Once episodes reach the 500-step limit the returns-to-go differ only with t: the "
-    "baseline predicts that, and dividing by the returns' std keeps what it leaves small instead of rescaling it into "
-    "unit-size noise.",
+    "`normalize_advantage: unbiased_returns`. Once episodes reach the 500-step limit the returns-to-go differ only "
+    "with t: the baseline predicts that, and dividing by the returns' std keeps what it leaves small instead of "
+    "rescaling it into unit-size noise.",
     "Acrobot-v1": "An entropy bonus and a decaying learning rate. While every episode is cut at 500 steps with return "
     "-500, the returns say nothing about the actions; the bonus keeps the policy exploring through that phase, and the "
     "schedule steadies the end.",
@@ -147,16 +147,16 @@ ENTRY_WHY = {
     "`n_steps: 512` and `lin_2e-3`: the first entry tried.",
     "Walker2d-v5": "Hopper's entry, unchanged: the first entry tried.",
     "Swimmer-v5": "2 envs of whole 1000-step episodes (500 updates in 1M steps), gamma 0.9999 as the zoo's A2C and PPO "
-    "entries, and the linear baseline with `normalize_advantage: unbiased_returns`: at this gamma the return-to-go shrinks with "
-    "the step index t, which the baseline's features include. The first entry tried (with `returns`, the batch-statistics "
-    "form).",
+    "entries, and the linear baseline with `normalize_advantage: unbiased_returns`: at this gamma the return-to-go "
+    "shrinks with the step index t, which the baseline's features include. The first entry tried (with `returns`, the "
+    "batch-statistics form).",
     "InvertedDoublePendulum-v5": "InvertedPendulum's entry with 4 envs and `lin_1e-3`: the first entry tried. About "
     "9,350 is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
     "CartPoleNoVel-v1": "The zoo's `ppo_lstm` policy settings (ReLU, no orthogonal initialisation, LSTM 64, 64-unit "
-    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: unbiased_returns`, gradients clipped at 0.3 "
-    "and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics frozen at 50k "
-    "steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks and the same "
-    "parameters would act on ever larger inputs.",
+    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: unbiased_returns`, gradients "
+    "clipped at 0.3 and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics "
+    "frozen at 50k steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks "
+    "and the same parameters would act on ever larger inputs.",
     "CueRecall-v0": "8 envs and `n_steps: 4`, shorter than the 5-step gap (each trained episode is still unrolled "
     "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: unbiased_returns`: "
     "the baseline sees the step index t, which is all that separates the returns before the answer.",
@@ -296,7 +296,8 @@ PROTOCOL = [
     "- **Entries**: every shipped REINFORCE entry uses a direction-unbiased normalisation, so that its update is an "
     "unbiased estimate of the gradient's direction: `unbiased` where it was tuned with SB3's standardisation (`True`), "
     "`unbiased_returns` where it was tuned with `returns` (the batch's std of the returns, for a baseline that "
-    "explains them). See [how the policy gradient is computed](guide/policy_gradient.md#does-normalising-the-advantages-bias-it).",
+    "explains them). See [how the policy gradient is computed]"
+    "(guide/policy_gradient.md#does-normalising-the-advantages-bias-it).",
     "- **Final return**: the last evaluation of each seed. A row gives their interquartile mean (IQM) and its 95% "
     "stratified-bootstrap confidence interval, computed with [rliable](https://github.com/google-research/rliable) as "
     "the zoo's `plot_from_file --rliable` does. With 2 or 3 seeds the interval spans the seeds; one seed has none.",
