@@ -135,6 +135,15 @@ def test_pages_are_written_for_users(path):
 
 
 @pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_table_cells_hold_their_formulas(path):
+    """A ``|`` inside ``$...$`` in a table row ends the cell, and the formula is cut in two (``$|z| < 4$`` rendered
+    as "$"): in tables, absolute values are written ``\\lvert z \\rvert``."""
+    rows = [line for line in path.read_text().splitlines() if line.lstrip().startswith("|")]
+    cut = [row for row in rows for formula in re.findall(r"\$[^$]+\$", row) if "|" in formula]
+    assert not cut, f"{path.relative_to(REPO)}: {cut[:3]}"
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
 def test_local_links_and_images_exist(path):
     """Every relative link and image of a page points to a file of the repository (Sphinx checks the site's own)."""
     targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text())
