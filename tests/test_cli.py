@@ -9,6 +9,7 @@ import torch as th
 from sb3_reinforce import REINFORCE
 from sb3_reinforce.__main__ import main, make_env
 from sb3_reinforce.utils import CNN_THREADS
+from tests.pages import DOCS, example
 
 
 def test_cli_trains_saves_and_evaluates(tmp_path, capsys):
@@ -78,3 +79,14 @@ def test_cli_names_the_atari_extra_without_the_ale(monkeypatch, capsys):
         "python -m sb3_reinforce: error: --env ALE/Pong-v5: ALE/Pong-v5 is an Atari game, which needs the ALE: "
         'pip install -e ".[atari]" from the clone\'s root\n'
     )
+
+
+def test_speed_page_thread_example_sets_one_thread():
+    """The speed page's advice to library users, run: torch then trains on one thread."""
+    threads = th.get_num_threads()
+    try:
+        th.set_num_threads(max(2, threads))
+        exec(compile(example(DOCS / "guide" / "speed_memory.md", "threads"), "speed_memory.md", "exec"), {})
+        assert th.get_num_threads() == 1
+    finally:
+        th.set_num_threads(threads)

@@ -22,6 +22,7 @@ EXAMPLE_TESTS = {
     "mask": "test_mask.py",
     "recurrent": "test_recurrent.py",
     "tutorial": "test_tutorial.py",
+    "threads": "test_cli.py",
 }
 # Tools that the pages' commands call and this project does not define (their flags are theirs)
 EXTERNAL_TOOLS = {"pip", "mypy", "sphinx-build", "make", "docker", "optuna", "optuna-dashboard", "tensorboard", "for", "done"}
