@@ -53,7 +53,7 @@ def shell_commands() -> list[tuple[Path, str]]:
                 if command and not command.startswith("#"):
                     commands += [(path, part.strip()) for part in command.split("&&")]
         text = re.sub(r"```.*?```", "", path.read_text(), flags=re.DOTALL)
-        commands += [(path, command) for command in re.findall(r"`(python (?:-m \S+|\S+\.py)[^`]*)`", text)]
+        commands += [(path, command) for command in re.findall(r"`(python (?:-m [^\s`]+|[^\s`]+\.py)[^`]*)`", text)]
     # A command with placeholders (<script>, ...) stands for a family of commands, shown in full elsewhere
     return [(path, command) for path, command in commands if "<" not in command and "..." not in command]
 
