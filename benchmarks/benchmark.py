@@ -153,8 +153,8 @@ ENTRY_WHY = {
     "InvertedDoublePendulum-v5": "InvertedPendulum's entry with 4 envs and `lin_1e-3`: the first entry tried. About "
     "9,350 is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
     "CartPoleNoVel-v1": "The zoo's `ppo_lstm` policy settings (ReLU, no orthogonal initialisation, LSTM 64, 64-unit "
-    "heads), the value baseline on the critic's own LSTM with `normalize_advantage: unbiased_returns`, gradients "
-    "clipped at 0.3 and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics "
+    "heads), the value baseline on the critic's own LSTM without normalisation (`normalize_advantage: False`), "
+    "gradients clipped at 0.3 and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics "
     "frozen at 50k steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks "
     "and the same parameters would act on ever larger inputs.",
     "CueRecall-v0": "8 envs and `n_steps: 4`, shorter than the 5-step gap (each trained episode is still unrolled "
@@ -206,6 +206,9 @@ TRIED: dict[str, list[tuple[str, str, str]]] = {
         ("2 envs, lr 3e-3 (150 updates)", "0", "1372"),
     ],
     "CartPoleNoVel-v1": [
+        ("`normalize_advantage: returns` (the biased entry)", "0-4", "500 on 5/5"),
+        ("`normalize_advantage: unbiased_returns`", "0-2", "498.7, 438.4, 442.8"),
+        ("`normalize_advantage: unbiased`", "0-2", "500, 476.8, 442.6"),
         ("`max_grad_norm: 0.5`", "0-4", "500, 500, 453.3, 491.9, 500"),
         ("`max_grad_norm: 0.5`, no entropy bonus", "0-4", "500, 500, 339, 438, 500"),
         ("`max_grad_norm: 0.5`, no bonus, statistics never frozen", "0-4", "500, 500, 450.6, 119.4, 500"),
