@@ -154,9 +154,9 @@ ENTRY_WHY = {
     "9,350 is the most an episode can score (1000 steps balanced), and the evaluations reach it.",
     "CartPoleNoVel-v1": "The zoo's `ppo_lstm` policy settings (ReLU, no orthogonal initialisation, LSTM 64, 64-unit "
     "heads), the value baseline on the critic's own LSTM without normalisation (`normalize_advantage: False`), "
-    "gradients clipped at 0.3 and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the statistics "
-    "frozen at 50k steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' variance shrinks "
-    "and the same parameters would act on ever larger inputs.",
+    "gradients clipped at 0.3 and an entropy bonus decaying from 0.01 to 0. The observations are normalised and the "
+    "statistics frozen at 50k steps (`FreezeVecNormalizeCallback`): as the policy balances, the observations' "
+    "variance shrinks and the same parameters would act on ever larger inputs.",
     "CueRecall-v0": "8 envs and `n_steps: 4`, shorter than the 5-step gap (each trained episode is still unrolled "
     "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: unbiased_returns`: "
     "the baseline sees the step index t, which is all that separates the returns before the answer.",
