@@ -25,7 +25,7 @@ from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
 from stable_baselines3.common.vec_env import VecNormalize  # noqa: E402
 
 from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE  # noqa: E402
-from sb3_reinforce.reinforce import NORMALIZE_ADVANTAGE  # noqa: E402
+from sb3_reinforce.reinforce import DIRECTION_UNBIASED, NORMALIZE_ADVANTAGE  # noqa: E402
 from sb3_reinforce.utils import CNN_THREADS  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
 from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
@@ -446,7 +446,7 @@ def test_shipped_config_parses():
 
 # The normalisations whose update is unbiased in direction (tests/test_unbiased.py proves it); True and "returns"
 # put each step's own return in the statistics that weigh it
-UNBIASED_NORMALIZATIONS = ("unbiased", "unbiased_returns", False)
+UNBIASED_NORMALIZATIONS = (*DIRECTION_UNBIASED, False)
 
 
 @pytest.mark.parametrize("algo", ["reinforce", "reinforce_mask", "reinforce_lstm"])
