@@ -444,6 +444,25 @@ def test_shipped_config_parses():
     assert entries == source
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (PyYAML, and with it the zoo, keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"]
+        repeated = sorted({str(key) for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise yaml.constructor.ConstructorError(None, None, f"repeated keys {repeated}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+@pytest.mark.parametrize("algo", ["reinforce", "reinforce_mask", "reinforce_lstm"])
+def test_shipped_config_has_no_repeated_key(algo):
+    """A key written twice would be silently overwritten by the second: every entry and every setting appears once."""
+    yaml.load(default_config_path(algo).read_text(), Loader=_UniqueKeyLoader)
+    with pytest.raises(yaml.constructor.ConstructorError, match="repeated keys"):
+        yaml.load("CartPole-v1:\nCartPole-v1:\n  n_envs: 8\n", Loader=_UniqueKeyLoader)
+
+
 # The normalisations whose update is unbiased in direction (tests/test_unbiased.py proves it); True and "returns"
 # put each step's own return in the statistics that weigh it
 UNBIASED_NORMALIZATIONS = (*DIRECTION_UNBIASED, False)
