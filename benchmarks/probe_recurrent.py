@@ -1,7 +1,9 @@
 """
 Quick probe of a RecurrentREINFORCE setting from Python, faster than the benchmark's protocol: one seed, 10
-deterministic evaluation episodes every 10,000 steps (the benchmark: every 5,000, through the zoo's CLI). Prints
-the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists the settings probed this way for
+deterministic evaluation episodes every 10,000 steps (the benchmark: every 5,000, through the zoo's CLI), and 10
+more with the actions sampled, as in training. Prints the seed, the deterministic evaluations, the wall-clock time
+and the sampled evaluations: where the two part, the policy relies on its noise, which the benchmark's deterministic
+evaluation removes. ``docs/benchmark.md`` lists the settings probed this way for
 ``CartPoleNoVel-v1`` before its entry was picked.
 
     python benchmarks/probe_recurrent.py 0 '{"normalize": true, "n_steps": 16, "learning_rate": "lin_5e-3",
@@ -10,7 +12,8 @@ the seed, the evaluations and the wall-clock time. ``docs/benchmark.md`` lists t
                           "net_arch": {"pi": [64], "vf": [64]}}}'
 
 The JSON holds RecurrentREINFORCE's keyword arguments, and ``env`` (default CartPoleNoVel-v1), ``n_envs`` (8),
-``normalize`` (VecNormalize on the observations only), ``freeze_normalization_after`` (steps after which its
+``normalize`` (VecNormalize on the observations), ``norm_reward`` (and on the rewards, as the zoo's
+``normalize: true``; default false), ``freeze_normalization_after`` (steps after which its
 statistics stop changing: ``sb3_reinforce.callbacks.FreezeVecNormalizeCallback``), ``learning_rate`` and
 ``ent_coef`` as a number or ``lin_<x>``, and ``activation_fn`` by its name in ``torch.nn``.
 """
@@ -34,13 +37,17 @@ EVAL_EVERY = 10_000
 
 
 class PeriodicEvaluation(BaseCallback):
-    """Evaluate on 10 deterministic episodes every ``EVAL_EVERY`` steps, the training statistics synced."""
+    """
+    Evaluate on 10 deterministic episodes, then on 10 with sampled actions, every ``EVAL_EVERY`` steps, the training
+    statistics synced.
+    """
 
     def __init__(self, eval_env, train_env):
         super().__init__()
         self.eval_env, self.train_env = eval_env, train_env
         self.next_evaluation = EVAL_EVERY
         self.evaluations: list[float] = []
+        self.sampled_evaluations: list[float] = []
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self.next_evaluation:
@@ -49,6 +56,8 @@ class PeriodicEvaluation(BaseCallback):
                 self.eval_env.obs_rms = self.train_env.obs_rms
             mean_return, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=10)
             self.evaluations.append(round(float(mean_return)))
+            mean_return, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=10, deterministic=False)
+            self.sampled_evaluations.append(round(float(mean_return)))
         return True
 
 
@@ -67,8 +76,9 @@ def main() -> None:
         policy_kwargs["activation_fn"] = getattr(th.nn, policy_kwargs["activation_fn"])
     env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
     eval_env = make_vec_env(env_id, n_envs=1, seed=seed + 1000)
+    norm_reward = kwargs.pop("norm_reward", False)
     if kwargs.pop("normalize", False):
-        env = VecNormalize(env, norm_reward=False)
+        env = VecNormalize(env, norm_reward=norm_reward)
         eval_env = VecNormalize(eval_env, norm_reward=False, training=False)
     callbacks: list[BaseCallback] = []
     if "freeze_normalization_after" in kwargs:
@@ -81,6 +91,7 @@ def main() -> None:
     # The evaluation last, so that it sees the statistics frozen on the step they freeze
     model.learn(budget, callback=[*callbacks, callback])
     print(seed, json.dumps(callback.evaluations), f"{time.time() - start:.0f}s", flush=True)
+    print(seed, "sampled", json.dumps(callback.sampled_evaluations), flush=True)
 
 
 if __name__ == "__main__":
