@@ -1,10 +1,10 @@
 """
 Quick probe of a RecurrentREINFORCE setting from Python, faster than the benchmark's protocol: one seed, 10
 deterministic evaluation episodes every 10,000 steps (the benchmark: every 5,000, through the zoo's CLI), and 10
-more with the actions sampled, as in training. Prints the seed, the deterministic evaluations, the wall-clock time
-and the sampled evaluations: where the two part, the policy relies on its noise, which the benchmark's deterministic
-evaluation removes. ``docs/benchmark.md`` lists the settings probed this way for
-``CartPoleNoVel-v1`` before its entry was picked.
+more with the actions sampled, as in training (gSDE's noise matrix drawn anew every ``sde_sample_freq`` steps).
+Prints the seed, the deterministic evaluations, the wall-clock time and the sampled evaluations: where the two part,
+the policy relies on its noise, which the benchmark's deterministic evaluation removes. ``docs/benchmark.md`` lists
+the settings probed this way for ``CartPoleNoVel-v1`` before its entry was picked.
 
     python benchmarks/probe_recurrent.py 0 '{"normalize": true, "n_steps": 16, "learning_rate": "lin_5e-3",
         "baseline": "value", "normalize_advantage": "returns", "max_grad_norm": 0.5,
@@ -48,6 +48,7 @@ class PeriodicEvaluation(BaseCallback):
         self.next_evaluation = EVAL_EVERY
         self.evaluations: list[float] = []
         self.sampled_evaluations: list[float] = []
+        self.evaluation_steps = 0
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self.next_evaluation:
@@ -56,9 +57,23 @@ class PeriodicEvaluation(BaseCallback):
                 self.eval_env.obs_rms = self.train_env.obs_rms
             mean_return, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=10)
             self.evaluations.append(round(float(mean_return)))
-            mean_return, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=10, deterministic=False)
+            self.evaluation_steps = 0
+            if self.model.use_sde:
+                self.model.policy.reset_noise(self.eval_env.num_envs)
+            mean_return, _ = evaluate_policy(
+                self.model, self.eval_env, n_eval_episodes=10, deterministic=False, callback=self._resample_noise
+            )
             self.sampled_evaluations.append(round(float(mean_return)))
         return True
+
+    def _resample_noise(self, locals_: dict, globals_: dict) -> None:
+        """
+        ``evaluate_policy``'s per-step callback: with gSDE, draw a new noise matrix every ``sde_sample_freq`` steps, as
+        the training rollouts do (``evaluate_policy`` alone keeps the last rollout's matrix for every episode).
+        """
+        self.evaluation_steps += 1
+        if self.model.use_sde and self.model.sde_sample_freq > 0 and self.evaluation_steps % self.model.sde_sample_freq == 0:
+            self.model.policy.reset_noise(self.eval_env.num_envs)
 
 
 def main() -> None:
