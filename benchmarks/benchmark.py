@@ -162,7 +162,7 @@ ENTRY_WHY = {
     "whole, from the cue to the answer), an LSTM of 32 and the linear baseline with `normalize_advantage: unbiased_returns`: "
     "the baseline sees the step index t, which is all that separates the returns before the answer.",
     "MountainCarContinuousNoVel-v0": "Untuned: `reinforce.yml`'s MountainCarContinuous-v0 entry (VecNormalize, the "
-    "value baseline, gSDE) with an LSTM of 64, 8 envs, `n_steps: 16` and lr 3e-3.",
+    "value baseline, gSDE) with an LSTM of 64, 8 envs, `n_steps: 16` and lr 3e-3. The candidates below did no better.",
     "LunarLanderNoVel-v3": "Untuned: 8 envs, `n_steps: 16`, lr 3e-3, gamma 0.999, the value baseline, an LSTM of 64. "
     "Where to start tuning: LunarLander-v3's recipe (1 env, an update per episode, a decaying entropy bonus).",
 }
@@ -354,7 +354,7 @@ NOTES: dict[str, list[str]] = {
         "returns hardly say which mean action is better, and the mean drifts. Less noise does not explore: "
         "`log_std_init: -1` reached the flag on seed 0 of seeds 0-2, `-2` and a Gaussian drawn each step on none. Nor "
         "is it the normalisation's drift: frozen statistics did not hold the solution. This row's goal, 90 on 4 of 5 "
-        "seeds, is not met. Not tried: a noise that shrinks as the mean learns (SB3's policies learn `log_std` but "
+        "seeds, is not met (2 of 5). Not tried: a noise that shrinks as the mean learns (SB3's policies learn `log_std` but "
         "take no schedule for it). To use the policy that was trained, evaluate it with `deterministic=False` (the "
         "zoo's `enjoy --stochastic`).",
     ],
