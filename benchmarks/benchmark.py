@@ -270,7 +270,6 @@ TRIED: dict[str, list[tuple[str, str, str]]] = {
         ("`learning_rate: lin_3e-3`", "0-4", "1.0 on 4/5 (the other -0.2)"),
     ],
 }
-# Measured facts that help a user read or tune the env: short paragraphs
 # The shipped MountainCarContinuousNoVel-v0 entry in benchmarks/probe_recurrent.py (its NOTES quote the output)
 MCC_NOVEL_PROBE = (
     'python benchmarks/probe_recurrent.py 0 \'{"env": "MountainCarContinuousNoVel-v0", "normalize": true, '
@@ -278,6 +277,7 @@ MCC_NOVEL_PROBE = (
     '"normalize_advantage": "unbiased", "use_sde": true, "sde_sample_freq": 16, '
     '"policy_kwargs": {"lstm_hidden_size": 64, "log_std_init": 0.0, "ortho_init": false}}\' 100000'
 )
+# Measured facts that help a user read or tune the env: short paragraphs
 NOTES: dict[str, list[str]] = {
     "CartPole-v1": [
         "On the reporting seeds the shipped entry's finals are 500 but for 451.7 and 497.7, the biased entry's 500 but "
