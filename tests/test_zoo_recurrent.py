@@ -149,6 +149,29 @@ def test_every_shipped_key_is_taken(entry):
     prepare_train_args(["--algo", ALGO, "--env", env_id])
 
 
+def test_mountaincar_probe_on_the_benchmark_page_runs_the_shipped_entry():
+    """The probe command that docs/benchmark.md gives for MountainCarContinuousNoVel-v0 copies the shipped entry."""
+    import importlib.util
+    import json
+    import shlex
+
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "benchmarks" / "benchmark.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    script, seed, settings, timesteps = shlex.split(benchmark.MCC_NOVEL_PROBE)[1:]
+    assert script == "benchmarks/probe_recurrent.py" and int(seed) < 1000 and int(timesteps) > 0
+    probe = json.loads(settings)
+    entry = dict(shipped()["MountainCarContinuousNoVel-v0"])
+    assert probe.pop("env") == "MountainCarContinuousNoVel-v0"
+    assert probe.pop("n_envs", 8) == entry.pop("n_envs")
+    # The zoo's `normalize: true` is VecNormalize on the observations and the rewards
+    assert entry.pop("normalize") is True and probe.pop("normalize") is True and probe.pop("norm_reward") is True
+    assert probe.pop("policy_kwargs") == eval(entry.pop("policy_kwargs"), {"dict": dict, "nn": nn})
+    for zoo_key in ("n_timesteps", "policy"):
+        entry.pop(zoo_key)
+    assert probe == entry
+
+
 ENTRY_ENVS = {"default": "PendulumNoVel-v1", **{env_id: env_id for env_id in SHIPPED_ENTRIES - {"default"}}}
 
 
