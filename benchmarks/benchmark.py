@@ -322,7 +322,7 @@ NOTES: dict[str, list[str]] = {
         "Runs can fall back: one seed scored 2803 at 640k steps and 820 to 1046 over its last 100k.",
     ],
     "Swimmer-v5": [
-        "Tianshou's REINFORCE uses gamma 0.99; whether the discount is what separates its 35 from our 300 is not "
+        "Tianshou's REINFORCE uses gamma 0.99; whether the discount is what separates its 35 from our 355 is not "
         "measured. Every evaluation episode lasts 1000 steps, so the evaluations alone are 2M env steps per run.",
     ],
     "CartPoleNoVel-v1": [
