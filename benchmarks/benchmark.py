@@ -384,10 +384,8 @@ PROTOCOL = [
     f"- **Seeds**: every table and curve holds reporting seeds only, from {REPORTING_SEEDS} on, which no entry was "
     f"picked or tried on (`benchmark.py run` trains no other). Seeds 0 to {REPORTING_SEEDS - 1} are the tuning seeds "
     "of `benchmarks/try_entry.py`, the tuner and the probes: the *What else was tried* tables quote them.",
-    "- **How many**: a 1M-step run takes 9 to 34 minutes on the 2-core CPU machine used (1 torch thread, up to 2 runs "
-    "at once; the wall-clock column). An env or row without reporting runs says so and gives the command that makes "
-    "them. Where a row has 3 or fewer seeds, read its interval rather than its point.",
 ]
+
 SUMMARY_LEGEND = (
     "Final return, IQM [95% CI] over seeds / median steps to the threshold (seeds reaching it / seeds run). "
     "The curves and each env's seeds are in the sections below."
@@ -587,11 +585,13 @@ def load_curves(env_id: str, algo: str) -> dict[int, tuple[np.ndarray, np.ndarra
 
 
 def wall_clocks() -> dict[tuple[str, str], list[float]]:
+    """The recorded wall-clock seconds of each (env, label)'s runs on the reporting seeds, the tables' only seeds."""
     times: dict[tuple[str, str], list[float]] = {}
     if (DATA / "runs.csv").exists():
         with open(DATA / "runs.csv") as file:
             for row in csv.DictReader(file):
-                times.setdefault((row["env"], row["algo"]), []).append(float(row["seconds"]))
+                if int(row["seed"]) >= REPORTING_SEEDS:
+                    times.setdefault((row["env"], row["algo"]), []).append(float(row["seconds"]))
     return times
 
 
@@ -821,6 +821,17 @@ def variants_note(labels: set[str]) -> list[str]:
     ]
 
 
+def how_many(times: dict[tuple[str, str], list[float]]) -> str:
+    """The protocol's last item: how long a 1M-step run takes, from the recorded wall-clock times of the reporting runs."""
+    million = [seconds for (env_id, _), runs in times.items() if ENVS[env_id][0] == 1_000_000 for seconds in runs]
+    duration = f"{min(million) / 60:.0f} to {max(million) / 60:.0f} minutes" if million else "(no run recorded yet)"
+    return (
+        f"- **How many**: a 1M-step run takes {duration} on the 2-core CPU machine used (1 torch thread, up to 2 runs "
+        "at once; the wall-clock column). An env or row without reporting runs says so and gives the command that makes "
+        "them. Where a row has 3 or fewer seeds, read its interval rather than its point."
+    )
+
+
 def report(args: argparse.Namespace) -> None:
     times = wall_clocks()
     labels = {env_id: labels_of(env_id) for env_id in ENVS}
@@ -832,6 +843,7 @@ def report(args: argparse.Namespace) -> None:
         "# Benchmark",
         "",
         *PROTOCOL,
+        how_many(times),
         *variants_note({label for env in labels.values() for label in env if label in VARIANTS}),
     ]
     lines += [

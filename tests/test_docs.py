@@ -163,3 +163,21 @@ def test_docs_figures_are_made_by_scripts():
     for figure in figures:
         folder = figure.relative_to(DOCS / "images").parts[0]
         assert folder in writers and writers[folder].is_file(), figure
+
+
+def test_benchmark_tables_read_the_reporting_seeds_only(tmp_path, monkeypatch):
+    """The report's finals and wall-clock times come from the reporting seeds, never from the tuning seeds' raw data."""
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "benchmarks" / "benchmark.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    monkeypatch.setattr(benchmark, "DATA", tmp_path)
+    tuning, reporting = benchmark.REPORTING_SEEDS - 1, benchmark.REPORTING_SEEDS
+    (tmp_path / "CartPole-v1").mkdir()
+    for seed, final in ((tuning, 10.0), (reporting, 500.0)):
+        curve = f"timesteps,mean_return,mean_length\n5000,{final},{final}\n"
+        (tmp_path / "CartPole-v1" / f"reinforce_seed{seed}.csv").write_text(curve)
+    runs = f"env,algo,seed,seconds\nCartPole-v1,reinforce,{tuning},900.0\nCartPole-v1,reinforce,{reporting},60.0\n"
+    (tmp_path / "runs.csv").write_text(runs)
+    curves = benchmark.load_curves("CartPole-v1", "reinforce")
+    assert list(curves) == [reporting] and curves[reporting][1].tolist() == [500.0]
+    assert benchmark.wall_clocks() == {("CartPole-v1", "reinforce"): [60.0]}
