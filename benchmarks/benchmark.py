@@ -375,8 +375,8 @@ NOTES: dict[str, list[str]] = {
     "LunarLanderNoVel-v3": [
         "The candidates were run with the benchmark's protocol through the zoo's CLI, 1 thread. In the 2M-step run of "
         "the shipped entry, seed 0's training return (the sampled policy's) rose from -125 over the first 100k steps "
-        "to -39 by 900k, and "
-        "stayed there to 2M; its evaluation episodes last about 100 steps: the lander comes down without landing. "
+        "to -39 by 900k, and stayed there to 2M; its evaluation episodes last about 100 steps: the lander comes down "
+        "without landing. "
         "More steps are not what it lacks. A search with the tuner (`python -m sb3_reinforce.zoo train --algo "
         "reinforce_lstm --env LunarLanderNoVel-v3 -optimize`) has not been run.",
         "RecurrentPPO was not run here: the zoo's entry trains 5M steps with 32 envs, hours on a 2-core machine.",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages import DOCS, README, REPO, pages
+from tests.pages import DOCS, README, REPO, benchmark_script, pages
 
 # Every example name that a Python block of the pages may carry, and the test file that runs the blocks marked so
 EXAMPLE_TESTS = {
@@ -167,9 +167,7 @@ def test_docs_figures_are_made_by_scripts():
 
 def test_benchmark_tables_read_the_reporting_seeds_only(tmp_path, monkeypatch):
     """The report's finals and wall-clock times come from the reporting seeds, never from the tuning seeds' raw data."""
-    spec = importlib.util.spec_from_file_location("benchmark", REPO / "benchmarks" / "benchmark.py")
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = benchmark_script("benchmark")
     monkeypatch.setattr(benchmark, "DATA", tmp_path)
     tuning, reporting = benchmark.REPORTING_SEEDS - 1, benchmark.REPORTING_SEEDS
     (tmp_path / "CartPole-v1").mkdir()

@@ -3,7 +3,6 @@ REINFORCE with its defaults solves CartPole-v1 (8 envs) within a fixed budget, f
 and docs/guide/quickstart.md) runs the configuration its figures are for, and the examples of the REINFORCE page run.
 """
 
-import importlib.util
 import inspect
 import re
 
@@ -13,7 +12,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from sb3_reinforce import REINFORCE
-from tests.pages import DOCS, README, REPO, example
+from tests.pages import DOCS, README, benchmark_script, example
 
 BUDGET = 100_000
 THRESHOLD = 475
@@ -47,9 +46,7 @@ def test_quick_start_runs_the_configuration_of_its_figures(page, tmp_path, monke
     assert (tmp_path / "reinforce_cartpole.zip").is_file()
 
     # The figures' row of docs/defaults.md section 4: benchmarks/tune_defaults.py's normalization grid, "unbiased", on 8 envs
-    spec = importlib.util.spec_from_file_location("tune_defaults", REPO / "benchmarks" / "tune_defaults.py")
-    tune_defaults = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tune_defaults)
+    tune_defaults = benchmark_script("tune_defaults")
     defaults = inspect.signature(REINFORCE.__init__).parameters
     for name, values in tune_defaults.GRIDS["normalization"].items():
         value = "unbiased" if name == "normalize_advantage" else values[0]

@@ -2,7 +2,9 @@
 
 import argparse
 import itertools
+import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +34,7 @@ from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
     convert_reinforce_lstm_params,
     sample_reinforce_lstm_params,
 )
+from tests.pages import benchmark_script  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ALGO = RECURRENT_ALGO_NAME
@@ -151,15 +154,9 @@ def test_every_shipped_key_is_taken(entry):
 
 def test_mountaincar_probe_on_the_benchmark_page_runs_the_shipped_entry():
     """The probe command that docs/benchmark.md gives for MountainCarContinuousNoVel-v0 copies the shipped entry."""
-    import importlib.util
-    import json
-    import shlex
-
-    spec = importlib.util.spec_from_file_location("benchmark", REPO / "benchmarks" / "benchmark.py")
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = benchmark_script("benchmark")
     script, seed, settings, timesteps = shlex.split(benchmark.MCC_NOVEL_PROBE)[1:]
-    assert script == "benchmarks/probe_recurrent.py" and int(seed) < 1000 and int(timesteps) > 0
+    assert script == "benchmarks/probe_recurrent.py" and int(seed) < benchmark.REPORTING_SEEDS and int(timesteps) > 0
     probe = json.loads(settings)
     entry = dict(shipped()["MountainCarContinuousNoVel-v0"])
     assert probe.pop("env") == "MountainCarContinuousNoVel-v0"
