@@ -1,8 +1,9 @@
 """
-Screen REINFORCE entries for LunarLander-v3 with our own tuner: the RL Zoo's Optuna search through our CLI, with
-workers sharing one study in a journal file (``--storage benchmarks/lunarlander_study/study.log``).
+Screen entries for LunarLander-v3 (REINFORCE) and LunarLanderNoVel-v3 (RecurrentREINFORCE) with our own tuner: the
+RL Zoo's Optuna search through our CLI, with workers sharing one study in a journal file (``STUDIES``: each study's
+env, budget, the hyperparameters it holds fixed, and its hand-made candidates).
 
-Each worker runs::
+Each worker of the LunarLander-v3 study runs::
 
     python -m sb3_reinforce.zoo train --algo reinforce --env LunarLander-v3 -n 500000 -optimize \\
         --storage benchmarks/lunarlander_study/study.log --study-name reinforce-lunarlander --max-total-trials 20 \\
@@ -16,34 +17,40 @@ the entropy bonus, the networks and their activation, ``normalize_advantage``, `
 baseline's learning rate. A trial's score is its last evaluation (10 deterministic episodes), at 500k steps unless
 the median pruner stops it earlier.
 
+The LunarLanderNoVel-v3 study (``--study lunarlander_novel``, ``--algo reinforce_lstm``, its own journal file) holds
+more fixed: LunarLander-v3's recipe (1 env, an update per episode, the value baseline, gamma 0.999, the entropy bonus
+decaying from 0.02, ``'unbiased'``) and the shipped entry's policy (the zoo's ppo_lstm settings: ReLU, no orthogonal
+initialisation, LSTM 64, 64-unit heads); it searches the learning rate, ``max_grad_norm`` and the value baseline's
+learning rate, with 4 trials before TPE and the median pruner start.
+
     python benchmarks/lunarlander_study.py worker --seed 1 &    # one worker per core
     python benchmarks/lunarlander_study.py worker --seed 2 &
     python benchmarks/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
     python benchmarks/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
 
-``enqueue`` puts the shipped entry, the earlier probe's change to it (``ent_coef`` 0.01, issue 19) and variants of that
-change (``ENQUEUED``) into the study as trials to run next (Optuna's ``enqueue_trial``), so that they are scored by the
-same protocol as the sampled ones. The workers stop at ``--max-total-trials``; a worker started again with a higher
-one (``--max-trials``) runs what is still waiting.
+and the same with ``--study lunarlander_novel`` before the command for the other study
+(``docs/lunarlander_novel_study.md``).
 
-The journal file is kept in the repository, so that ``report`` can be rerun, and the study resumed (a worker
+``enqueue`` puts the shipped entry and variants of it (a study's ``enqueued``; for LunarLander-v3 the earlier
+probe's change, ``ent_coef`` 0.01 of issue 19, and variants of that change) into the study as trials to run next
+(Optuna's ``enqueue_trial``), so that they are scored by the same protocol as the sampled ones. The workers stop at
+``--max-total-trials``; a worker started again with a higher one (``--max-trials``) runs what is still waiting.
+
+The journal files are kept in the repository, so that ``report`` can be rerun, and a study resumed (a worker
 started again adds trials up to ``--max-total-trials``).
 """
 
 import argparse
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-STUDY_DIR = REPO / "benchmarks" / "lunarlander_study"
 DOCS = REPO / "docs"
-STORAGE = STUDY_DIR / "study.log"
-STUDY_NAME = "reinforce-lunarlander"
-BUDGET = 500_000
-MAX_TRIALS = 20
-FIXED = ["n_envs:1", "n_steps:1", "baseline:'value'", "gamma:0.999"]
-# The shipped entry (zoo_configs/reinforce.yml, LunarLander-v3) in the sampler's terms: lr 1e-3, SB3's default
+
+# The shipped LunarLander-v3 entry (zoo_configs/reinforce.yml) in the sampler's terms: lr 1e-3, SB3's default
 # 64x64 tanh networks, SB3's batch standardisation, REINFORCE's default clipping and critic learning rate, no
 # entropy bonus (the sampler's lowest, 1e-8); then the same with the probe's ent_coef 0.01
 SHIPPED = {
@@ -66,58 +73,163 @@ ENQUEUED += [
     {**SHIPPED, "ent_coef": 0.01, "net_arch": "medium"},
 ]
 
+# The shipped LunarLanderNoVel-v3 entry (zoo_configs/reinforce_lstm.yml) in the sampler's terms (lr 3e-4,
+# RecurrentREINFORCE's default clipping and critic learning rate), then the critic's learning rate at the actor's,
+# and looser clipping
+SHIPPED_NOVEL = {"learning_rate": 3e-4, "max_grad_norm": 0.5, "vf_learning_rate": 1e-3}
+ENQUEUED_NOVEL = [SHIPPED_NOVEL, {**SHIPPED_NOVEL, "vf_learning_rate": 3e-4}, {**SHIPPED_NOVEL, "max_grad_norm": 2.0}]
 
-def worker_command(seed: int, log_folder: str, max_trials: int = MAX_TRIALS) -> list[str]:
-    """The zoo command one worker runs."""
+# The sampler's values, by name, and how the report writes them
+COLUMNS: dict[str, str] = {
+    "learning_rate": "{:.2e}",
+    "ent_coef": "{:.2e}",
+    "net_arch": "{}",
+    "activation_fn": "{}",
+    "normalize_advantage": "{}",
+    "max_grad_norm": "{:.2f}",
+    "vf_learning_rate": "{:.2e}",
+}
+
+
+@dataclass
+class Study:
+    """
+    One screening study.
+
+    :param key: The study's name on the command line (``--study``)
+    :param title: The report's title
+    :param algo: The zoo's ``--algo``
+    :param env: The env id
+    :param study_name: The zoo's ``--study-name``
+    :param folder: The folder of the journal file (in benchmarks/)
+    :param page: The report's page (in docs/)
+    :param fixed: The ``-params`` held fixed in every trial
+    :param enqueued: The hand-made candidates, in the sampler's terms
+    :param columns: The sampled values the report shows (keys of ``COLUMNS``)
+    :param budget: Steps a trial
+    :param max_trials: The workers' ``--max-total-trials``
+    :param startup_trials: The zoo's ``--n-startup-trials`` (random trials before TPE; the pruner's too)
+    :param note: What the report says of the study besides the protocol
+    """
+
+    key: str
+    title: str
+    algo: str
+    env: str
+    study_name: str
+    folder: str
+    page: str
+    fixed: list[str]
+    enqueued: list[dict[str, Any]]
+    columns: list[str]
+    budget: int = 500_000
+    max_trials: int = 20
+    startup_trials: int = 8
+    note: str = (
+        "FAIL: the worker was stopped during the trial (a machine restart), not a failure of the entry; WAITING: "
+        "enqueued, not run."
+    )
+
+    @property
+    def storage(self) -> Path:
+        return REPO / "benchmarks" / self.folder / "study.log"
+
+
+STUDIES = {
+    "lunarlander": Study(
+        key="lunarlander",
+        title="LunarLander-v3: the screening study",
+        algo="reinforce",
+        env="LunarLander-v3",
+        study_name="reinforce-lunarlander",
+        folder="lunarlander_study",
+        page="lunarlander_study.md",
+        fixed=["n_envs:1", "n_steps:1", "baseline:'value'", "gamma:0.999"],
+        enqueued=ENQUEUED,
+        columns=list(COLUMNS),
+    ),
+    "lunarlander_novel": Study(
+        key="lunarlander_novel",
+        title="LunarLanderNoVel-v3: the screening study",
+        algo="reinforce_lstm",
+        env="LunarLanderNoVel-v3",
+        study_name="reinforce_lstm-lunarlandernovel",
+        folder="lunarlander_novel_study",
+        page="lunarlander_novel_study.md",
+        fixed=[
+            "n_envs:1",
+            "n_steps:1",
+            "baseline:'value'",
+            "gamma:0.999",
+            "normalize_advantage:'unbiased'",
+            "ent_coef:'lin_0.02'",
+            "policy_kwargs:dict(ortho_init=False, activation_fn=nn.ReLU, lstm_hidden_size=64, "
+            "net_arch=dict(pi=[64], vf=[64]))",
+        ],
+        enqueued=ENQUEUED_NOVEL,
+        columns=["learning_rate", "max_grad_norm", "vf_learning_rate"],
+        max_trials=12,
+        startup_trials=4,
+        note=(
+            "The observations are normalised in every trial (the entry's `normalize`). FAIL: the worker was "
+            "stopped at the session's end during the trial; WAITING: enqueued, not run."
+        ),
+    ),
+}
+
+
+def worker_command(study: Study, seed: int, log_folder: str, max_trials: int | None = None) -> list[str]:
+    """The zoo command one worker of ``study`` runs."""
     return [
-        sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", "reinforce", "--env", "LunarLander-v3",
-        "-n", str(BUDGET), "-optimize", "--storage", str(STORAGE), "--study-name", STUDY_NAME,
-        "--max-total-trials", str(max_trials), "--sampler", "tpe", "--n-startup-trials", "8", "--pruner", "median",
+        sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", study.algo, "--env", study.env,
+        "-n", str(study.budget), "-optimize", "--storage", str(study.storage), "--study-name", study.study_name,
+        "--max-total-trials", str(max_trials or study.max_trials), "--sampler", "tpe",
+        "--n-startup-trials", str(study.startup_trials), "--pruner", "median",
         "--n-evaluations", "10", "--eval-episodes", "10", "--seed", str(seed), "--num-threads", "1",
-        "--no-optim-plots", "-f", log_folder, "-params", *FIXED,
+        "--no-optim-plots", "-f", log_folder, "-params", *study.fixed,
     ]  # fmt: skip
 
 
-def worker(args: argparse.Namespace) -> None:
-    STUDY_DIR.mkdir(exist_ok=True)
-    subprocess.run(worker_command(args.seed, args.log_folder, args.max_trials), check=True)
+def worker(study: Study, args: argparse.Namespace) -> None:
+    study.storage.parent.mkdir(exist_ok=True)
+    subprocess.run(worker_command(study, args.seed, args.log_folder, args.max_trials), check=True)
 
 
-def enqueue(args: argparse.Namespace) -> None:
-    """Put ``ENQUEUED`` into the study, to be run by the next free workers."""
+def enqueue(study: Study, args: argparse.Namespace) -> None:
+    """Put the study's hand-made candidates into it, to be run by the next free workers."""
     import optuna
 
     from sb3_reinforce.zoo.storage import ZOO_DIRECTION, _journal
 
-    study = optuna.create_study(
-        study_name=STUDY_NAME, storage=_journal(str(STORAGE)), load_if_exists=True, direction=ZOO_DIRECTION
+    study.storage.parent.mkdir(exist_ok=True)
+    optuna_study = optuna.create_study(
+        study_name=study.study_name, storage=_journal(str(study.storage)), load_if_exists=True, direction=ZOO_DIRECTION
     )
-    for params in ENQUEUED:
-        study.enqueue_trial(params, skip_if_exists=True)
+    for params in study.enqueued:
+        optuna_study.enqueue_trial(params, skip_if_exists=True)
 
 
-def report(args: argparse.Namespace) -> None:
+def report(study: Study, args: argparse.Namespace) -> None:
     """Write every trial of the study (state, score, last evaluation step, sampled values) to a markdown table."""
     import optuna
 
     from sb3_reinforce.zoo.storage import _journal
 
-    study = optuna.load_study(study_name=STUDY_NAME, storage=_journal(str(STORAGE)))
-    trials = sorted(study.trials, key=lambda trial: -(trial.value if trial.value is not None else float("-inf")))
+    optuna_study = optuna.load_study(study_name=study.study_name, storage=_journal(str(study.storage)))
+    trials = sorted(optuna_study.trials, key=lambda trial: -(trial.value if trial.value is not None else float("-inf")))
+    flag = "" if study.key == "lunarlander" else f"--study {study.key} "
     lines = [
-        "# LunarLander-v3: the screening study",
+        f"# {study.title}",
         "",
-        "Written by `python benchmarks/lunarlander_study.py report` from the journal file "
-        "`benchmarks/lunarlander_study/study.log`; "
+        f"Written by `python benchmarks/lunarlander_study.py {flag}report` from the journal file "
+        f"`benchmarks/{study.folder}/study.log`; "
         "the workers' command is in that script's docstring. Fixed in every trial (`-params`): "
-        + ", ".join(f"`{item}`" for item in FIXED)
-        + f". Budget {BUDGET:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes). "
-        "FAIL: the worker was stopped during the trial (a machine restart), not a failure of the entry; WAITING: "
-        "enqueued, not run.",
+        + ", ".join(f"`{item}`" for item in study.fixed)
+        + f". Budget {study.budget:,} steps a trial; score: the trial's last evaluation (10 deterministic episodes). "
+        + study.note,
         "",
-        "| trial | state | score | evaluations | learning_rate | ent_coef | net_arch | activation | normalize_advantage "
-        "| max_grad_norm | vf_learning_rate |",
-        "|---" * 11 + "|",
+        "| trial | state | score | evaluations | " + " | ".join(name.removesuffix("_fn") for name in study.columns) + " |",
+        "|---" * (4 + len(study.columns)) + "|",
     ]
     for trial in trials:
         params = trial.params
@@ -126,39 +238,29 @@ def report(args: argparse.Namespace) -> None:
         reported = f"{len(trial.intermediate_values)}" + (
             f" (last {trial.intermediate_values[last]:.1f})" if last is not None else ""
         )
-        cells = [
-            str(trial.number),
-            trial.state.name,
-            score,
-            reported,
-            f"{params['learning_rate']:.2e}" if "learning_rate" in params else "-",
-            f"{params['ent_coef']:.2e}" if "ent_coef" in params else "-",
-            str(params.get("net_arch", "-")),
-            str(params.get("activation_fn", "-")),
-            str(params.get("normalize_advantage", "-")),
-            f"{params['max_grad_norm']:.2f}" if "max_grad_norm" in params else "-",
-            f"{params['vf_learning_rate']:.2e}" if "vf_learning_rate" in params else "-",
-        ]
+        cells = [str(trial.number), trial.state.name, score, reported]
+        cells += [COLUMNS[name].format(params[name]) if name in params else "-" for name in study.columns]
         lines += ["| " + " | ".join(cells) + " |"]
     complete = [trial for trial in trials if trial.value is not None]
     if complete:
         best = complete[0]
         lines += ["", f"Best: trial {best.number}, score {best.value:.1f}: `{best.params}`."]
-    (DOCS / "lunarlander_study.md").write_text("\n".join(lines) + "\n")
+    (DOCS / study.page).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--study", choices=list(STUDIES), default="lunarlander", help="which study (STUDIES)")
     commands = parser.add_subparsers(dest="command", required=True)
     worker_parser = commands.add_parser("worker", help="run one worker of the study")
     worker_parser.add_argument("--seed", type=int, required=True, help="the worker's seed (each worker its own)")
     worker_parser.add_argument("--log-folder", default="/tmp/lunarlander_study", help="the zoo's -f")
-    worker_parser.add_argument("--max-trials", type=int, default=MAX_TRIALS, help="the zoo's --max-total-trials")
+    worker_parser.add_argument("--max-trials", type=int, default=None, help="the zoo's --max-total-trials")
     commands.add_parser("enqueue", help="add the hand-made candidates to the study")
-    commands.add_parser("report", help="write docs/lunarlander_study.md from the study")
+    commands.add_parser("report", help="write the study's page in docs/ from the study")
     args = parser.parse_args()
-    {"worker": worker, "enqueue": enqueue, "report": report}[args.command](args)
+    {"worker": worker, "enqueue": enqueue, "report": report}[args.command](STUDIES[args.study], args)
 
 
 if __name__ == "__main__":
