@@ -1,6 +1,10 @@
 """Callbacks for training with REINFORCE (usable with any SB3 algorithm)."""
 
+import math
+
+import torch as th
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.policies import ActorCriticPolicy
 
 
 class FreezeVecNormalizeCallback(BaseCallback):
@@ -40,4 +44,71 @@ class FreezeVecNormalizeCallback(BaseCallback):
             vec_normalize.training = False
             if self.verbose >= 1:
                 print(f"VecNormalize statistics frozen at {self.num_timesteps} steps")
+        return True
+
+
+class LogStdDecayCallback(BaseCallback):
+    """
+    Shrink the exploration noise of a policy on a ``Box`` action space over the run: before each rollout, every entry
+    of the policy's ``log_std`` (the Gaussian's, or gSDE's) above a ceiling is set to it, and the ceiling falls
+    linearly from the largest entry when training starts, ``log_std_0``, to ``final_log_std`` at the end:
+
+    .. math:: \\text{ceiling} = \\log\\sigma_0 + (\\text{final\\_log\\_std} - \\log\\sigma_0) \\cdot p
+
+    with ``p`` the fraction of ``learn``'s ``total_timesteps`` done (``1 - model._current_progress_remaining``, the
+    progress SB3's ``lin_<x>`` schedules use). Entries below the ceiling stay as learned. With gSDE the noise matrix is
+    redrawn after the cut, so that the rollout's actions come from the distribution whose log-probability the update
+    differentiates: each update stays an unbiased estimate of the gradient at the parameters it collected with.
+
+    Why: the policy learns ``log_std``, but only as far as its returns tell it to. Where the noise alone solves the
+    task (gSDE swinging the car up the hill in MountainCarContinuousNoVel-v0), nearly every sampled episode succeeds,
+    the returns hardly say which mean action is better, and the mean, which a deterministic evaluation uses, never
+    learns the task (docs/benchmark.md). Less noise from the start does not explore; less noise later makes the
+    returns depend on the mean.
+
+    In the RL Zoo: ``callback: - sb3_reinforce.callbacks.LogStdDecayCallback: {final_log_std: -2.0}``. Logs the
+    ceiling as ``train/log_std_ceiling``.
+
+    :param final_log_std: The ceiling at the end of training, below the policy's ``log_std`` when training starts
+    :param verbose: Verbosity level: 0 for no output, 1 for the ceiling at each rollout
+    """
+
+    def __init__(self, final_log_std: float, verbose: int = 0):
+        super().__init__(verbose)
+        if isinstance(final_log_std, bool) or not isinstance(final_log_std, (int, float)) or not math.isfinite(final_log_std):
+            raise ValueError(f"final_log_std must be a finite number, got final_log_std={final_log_std!r}")
+        self.final_log_std = float(final_log_std)
+        self.initial_log_std = float("nan")
+
+    def _log_std(self) -> th.nn.Parameter:
+        log_std = getattr(self.model.policy, "log_std", None)
+        if not isinstance(log_std, th.nn.Parameter):
+            raise ValueError(
+                "LogStdDecayCallback needs a policy with a learned log_std: a Box action space (a Gaussian or gSDE), "
+                f"got action space {self.model.action_space}"
+            )
+        return log_std
+
+    def _init_callback(self) -> None:
+        self.initial_log_std = float(self._log_std().detach().max())
+        if self.final_log_std >= self.initial_log_std:
+            raise ValueError(
+                f"final_log_std must be below the policy's log_std when training starts ({self.initial_log_std:.4g}), "
+                f"got final_log_std={self.final_log_std}"
+            )
+
+    def _on_rollout_start(self) -> None:
+        progress = 1.0 - self.model._current_progress_remaining
+        ceiling = self.initial_log_std + (self.final_log_std - self.initial_log_std) * progress
+        with th.no_grad():
+            self._log_std().clamp_(max=ceiling)
+        if self.model.use_sde:
+            policy = self.model.policy
+            assert isinstance(policy, ActorCriticPolicy)  # the on-policy algorithms' policies, recurrent ones included
+            policy.reset_noise(self.training_env.num_envs)
+        self.logger.record("train/log_std_ceiling", ceiling)
+        if self.verbose >= 1:
+            print(f"log_std capped at {ceiling:.4f} at {self.num_timesteps} steps")
+
+    def _on_step(self) -> bool:
         return True

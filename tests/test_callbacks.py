@@ -1,6 +1,7 @@
 """learn() as with A2C: callbacks, progress bar, tensorboard, logging keys, continued learning."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch as th
 from stable_baselines3.common.callbacks import (
@@ -16,7 +17,8 @@ from stable_baselines3.common.logger import configure
 from stable_baselines3.common.vec_env import VecNormalize
 
 from sb3_reinforce import REINFORCE
-from sb3_reinforce.callbacks import FreezeVecNormalizeCallback
+from sb3_reinforce.callbacks import FreezeVecNormalizeCallback, LogStdDecayCallback
+from sb3_reinforce.reinforce_recurrent import RecurrentREINFORCE
 
 
 class RecordParameters(BaseCallback):
@@ -155,3 +157,66 @@ def test_freeze_vec_normalize_callback_needs_vec_normalize():
     model = REINFORCE("MlpPolicy", "CartPole-v1", n_steps=16, seed=0)
     with pytest.raises(ValueError, match="needs a training env wrapped in VecNormalize"):
         model.learn(100, callback=FreezeVecNormalizeCallback(after_timesteps=50))
+
+
+class RecordRolloutStarts(BaseCallback):
+    """At each rollout's start (after the callbacks before it): the step, log_std's largest entry, gSDE's matrix."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[tuple[int, float, th.Tensor | None]] = []
+
+    def _on_rollout_start(self) -> None:
+        exploration_mat = getattr(self.model.policy.action_dist, "exploration_mat", None)
+        matrix = None if exploration_mat is None else exploration_mat.detach().clone()
+        self.rows.append((self.num_timesteps, float(self.model.policy.log_std.detach().max()), matrix))
+
+    def _on_step(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("algo", [REINFORCE, RecurrentREINFORCE])
+@pytest.mark.parametrize("use_sde", [False, True])
+def test_log_std_decay_callback(tmp_path, algo, use_sde):
+    """Before each rollout log_std is at or under the ceiling, which falls linearly with the steps done; gSDE's noise
+    matrix is redrawn from the capped std; the ceiling is logged."""
+    policy = "MlpLstmPolicy" if algo is RecurrentREINFORCE else "MlpPolicy"
+    model = algo(policy, "Pendulum-v1", n_steps=200, use_sde=use_sde, seed=0, policy_kwargs=dict(log_std_init=0.5))
+    model.set_logger(configure(str(tmp_path), ["csv"]))
+    record = RecordRolloutStarts()
+    model.learn(1000, callback=[LogStdDecayCallback(final_log_std=-2.0), record], log_interval=1)
+    assert [row[0] for row in record.rows] == list(range(0, 1000, 200))  # one episode of 200 steps a rollout
+    for steps, log_std, matrix in record.rows:
+        ceiling = 0.5 + (-2.0 - 0.5) * steps / 1000
+        # Pendulum's updates push log_std up: the cap holds it at the ceiling
+        assert log_std == pytest.approx(ceiling, abs=1e-6)
+        if use_sde:
+            # Drawn from N(0, exp(log_std)^2): its entries' RMS is about the capped std, not the initial exp(0.5)
+            assert float(matrix.pow(2).mean().sqrt()) == pytest.approx(np.exp(ceiling), rel=0.3)
+    logged = pd.read_csv(tmp_path / "progress.csv")["train/log_std_ceiling"]
+    assert np.allclose(logged, [0.5 - 2.5 * steps / 1000 for steps in range(0, 1000, 200)])
+
+
+def test_log_std_decay_callback_without_it_log_std_stays_up():
+    """The control: the same training without the callback leaves log_std near where it began."""
+    model = REINFORCE("MlpPolicy", "Pendulum-v1", n_steps=200, seed=0, policy_kwargs=dict(log_std_init=0.5))
+    model.learn(1000)
+    assert float(model.policy.log_std.detach().max()) > 0.4
+
+
+@pytest.mark.parametrize("final_log_std", [float("nan"), float("inf"), True, "low", None])
+def test_log_std_decay_callback_refuses_a_bad_value(final_log_std):
+    with pytest.raises(ValueError, match="final_log_std must be a finite number"):
+        LogStdDecayCallback(final_log_std=final_log_std)
+
+
+def test_log_std_decay_callback_refuses_a_ceiling_that_rises():
+    model = REINFORCE("MlpPolicy", "Pendulum-v1", n_steps=200, seed=0)
+    with pytest.raises(ValueError, match=r"final_log_std must be below the policy's log_std when training starts \(0\)"):
+        model.learn(200, callback=LogStdDecayCallback(final_log_std=0.0))
+
+
+def test_log_std_decay_callback_needs_a_box_action_space():
+    model = REINFORCE("MlpPolicy", "CartPole-v1", n_steps=16, seed=0)
+    with pytest.raises(ValueError, match="needs a policy with a learned log_std"):
+        model.learn(100, callback=LogStdDecayCallback(final_log_std=-1.0))
