@@ -96,13 +96,12 @@ class Study:
     """
     One screening study.
 
-    :param key: The study's name on the command line (``--study``)
+    :param key: The study's name on the command line (``--study``); its journal file is
+        ``benchmarks/<key>_study/study.log``, its page ``docs/<key>_study.md``
     :param title: The report's title
     :param algo: The zoo's ``--algo``
     :param env: The env id
     :param study_name: The zoo's ``--study-name``
-    :param folder: The folder of the journal file (in benchmarks/)
-    :param page: The report's page (in docs/)
     :param fixed: The ``-params`` held fixed in every trial
     :param enqueued: The hand-made candidates, in the sampler's terms
     :param columns: The sampled values the report shows (keys of ``COLUMNS``)
@@ -117,8 +116,6 @@ class Study:
     algo: str
     env: str
     study_name: str
-    folder: str
-    page: str
     fixed: list[str]
     enqueued: list[dict[str, Any]]
     columns: list[str]
@@ -131,31 +128,35 @@ class Study:
     )
 
     @property
+    def folder(self) -> str:
+        return f"{self.key}_study"
+
+    @property
+    def page(self) -> str:
+        return f"{self.key}_study.md"
+
+    @property
     def storage(self) -> Path:
         return REPO / "benchmarks" / self.folder / "study.log"
 
 
-STUDIES = {
-    "lunarlander": Study(
+STUDY_LIST = [
+    Study(
         key="lunarlander",
         title="LunarLander-v3: the screening study",
         algo="reinforce",
         env="LunarLander-v3",
         study_name="reinforce-lunarlander",
-        folder="lunarlander_study",
-        page="lunarlander_study.md",
         fixed=["n_envs:1", "n_steps:1", "baseline:'value'", "gamma:0.999"],
         enqueued=ENQUEUED,
         columns=list(COLUMNS),
     ),
-    "lunarlander_novel": Study(
+    Study(
         key="lunarlander_novel",
         title="LunarLanderNoVel-v3: the screening study",
         algo="reinforce_lstm",
         env="LunarLanderNoVel-v3",
         study_name="reinforce_lstm-lunarlandernovel",
-        folder="lunarlander_novel_study",
-        page="lunarlander_novel_study.md",
         fixed=[
             "n_envs:1",
             "n_steps:1",
@@ -177,7 +178,8 @@ STUDIES = {
             "PRUNED: stopped by the median pruner; WAITING: enqueued, not run."
         ),
     ),
-}
+]
+STUDIES = {study.key: study for study in STUDY_LIST}
 
 
 def worker_command(study: Study, seed: int, log_folder: str, max_trials: int | None = None) -> list[str]:
