@@ -68,7 +68,20 @@ NAMES = {
     "reinforce-biased": "REINFORCE (biased entry)",
     "reinforce_lstm-biased": "RecurrentREINFORCE (biased entry)",
 }
-EVAL_FREQ, EVAL_EPISODES = 5_000, 10
+# The evaluation protocol: EVAL_POINTS evaluations per run (one every budget / EVAL_POINTS steps), each of EVAL_EPISODES
+# deterministic episodes spread over EVAL_ENVS envs (SB3's evaluate_policy gives each env the same number of episodes,
+# so short episodes are not favoured). A seed's score is the mean of its evaluations over the last SCORE_WINDOW of the
+# budget: EVAL_POINTS * SCORE_WINDOW evaluations, at least SCORE_EPISODES episodes
+EVAL_POINTS, EVAL_EPISODES, EVAL_ENVS = 100, 10, 10
+SCORE_WINDOW, SCORE_EPISODES = 0.1, 100
+# The protocol before: every 5,000 steps, 10 episodes on one env (runs.csv's older rows, benchmarks/bench_eval.py's
+# "before")
+OLD_EVAL_FREQ, OLD_EVAL_ENVS = 5_000, 1
+
+
+def eval_freq(env_id: str) -> int:
+    """The steps between two evaluations of the protocol: the budget over ``EVAL_POINTS``."""
+    return ENVS[env_id][0] // EVAL_POINTS
 
 # env id: (training budget, threshold)
 ENVS = {
@@ -503,7 +516,14 @@ def zoo_alias_entry(algo: str, env_id: str) -> dict | None:
 
 
 def train(
-    algo: str, env_id: str, seed: int, threads: int, entry: dict | None = None, keep_logs: Path | None = None
+    algo: str,
+    env_id: str,
+    seed: int,
+    threads: int,
+    entry: dict | None = None,
+    keep_logs: Path | None = None,
+    eval_every: int | None = None,
+    eval_envs: int = EVAL_ENVS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """
     Train one agent with the zoo's CLI and the benchmark's protocol.
@@ -516,6 +536,8 @@ def train(
         entry; ``ENTRIES`` or ``ZOO_ALIASES`` for ids the zoo lacks)
     :param keep_logs: A folder to copy the zoo's log folder of the run to (final model, VecNormalize statistics,
         evaluations, Monitor files), as ``KEEP/ENV/ALGO_seedN``; None: it goes with the temporary directory
+    :param eval_every: Steps between evaluations (the zoo's --eval-freq); None: the protocol's, ``eval_freq(env_id)``
+    :param eval_envs: Evaluation envs (the zoo's --n-eval-envs), over which the ``EVAL_EPISODES`` episodes are spread
     :return: The evaluation steps, the mean evaluation return and episode length at each, and the wall-clock time
         in seconds
     """
@@ -529,7 +551,8 @@ def train(
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "sb3_reinforce.zoo", "train", "--algo", algo, "--env", env_id]
         command += ["--seed", str(seed), "-n", str(budget), "-f", tmp, "--vec-env", "dummy"]
-        command += ["--eval-freq", str(EVAL_FREQ), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", "1"]
+        every = eval_freq(env_id) if eval_every is None else eval_every
+        command += ["--eval-freq", str(every), "--eval-episodes", str(EVAL_EPISODES), "--n-eval-envs", str(eval_envs)]
         command += ["--num-threads", str(threads), "--log-interval", "-2"]
         if entry is not None:
             conf_file = Path(tmp) / f"{algo}_{env_id}.yml"
