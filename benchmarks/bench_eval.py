@@ -6,8 +6,8 @@ What the benchmark's evaluations cost: the same training run under the protocol 
     python benchmarks/bench_eval.py --envs LunarLander-v3 Hopper-v5 --seed 0
 
 Each run is ``benchmark.train`` (the zoo's CLI) on a tuning seed with the shipped entry, the same seed under both
-protocols: the difference in wall-clock time is what the evaluations cost. Rows go to benchmarks/data/eval_cost.csv (replacing a row of the same
-env, algo, seed and protocol); ``benchmark.py report`` puts them on the benchmark page.
+protocols: the difference in wall-clock time is what the evaluations cost. Rows go to benchmarks/data/eval_cost.csv
+(replacing a row of the same env, algo, seed and protocol); ``benchmark.py report`` puts them on the benchmark page.
 """
 
 import argparse

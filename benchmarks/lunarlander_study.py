@@ -26,10 +26,10 @@ learning rate, with 4 trials before TPE and the median pruner start.
     python benchmarks/lunarlander_study.py worker --seed 1 &    # one worker per core
     python benchmarks/lunarlander_study.py worker --seed 2 &
     python benchmarks/lunarlander_study.py enqueue              # the hand-made candidates (ENQUEUED), tried next
-    python benchmarks/lunarlander_study.py report               # docs/lunarlander_study.md, every trial
+    python benchmarks/lunarlander_study.py report               # docs/tuning/lunarlander_study.md, every trial
 
 and the same with ``--study lunarlander_novel`` before the command for the other study
-(``docs/lunarlander_novel_study.md``).
+(``docs/tuning/lunarlander_novel_study.md``).
 
 ``enqueue`` puts the shipped entry and variants of it (a study's ``enqueued``; for LunarLander-v3 the earlier
 probe's change, ``ent_coef`` 0.01 of issue 19, and variants of that change) into the study as trials to run next
@@ -97,7 +97,7 @@ class Study:
     One screening study.
 
     :param key: The study's name on the command line (``--study``); its journal file is
-        ``benchmarks/<key>_study/study.log``, its page ``docs/<key>_study.md``
+        ``benchmarks/<key>_study/study.log``, its page ``docs/tuning/<key>_study.md``, under the tuning notes
     :param title: The report's title
     :param algo: The zoo's ``--algo``
     :param env: The env id
@@ -249,7 +249,7 @@ def report(study: Study, args: argparse.Namespace) -> None:
     if complete:
         best = complete[0]
         lines += ["", f"Best: trial {best.number}, score {best.value:.1f}: `{best.params}`."]
-    (DOCS / study.page).write_text("\n".join(lines) + "\n")
+    (DOCS / "tuning" / study.page).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
@@ -262,7 +262,7 @@ def main() -> None:
     worker_parser.add_argument("--log-folder", default="/tmp/lunarlander_study", help="the zoo's -f")
     worker_parser.add_argument("--max-trials", type=int, default=None, help="the zoo's --max-total-trials")
     commands.add_parser("enqueue", help="add the hand-made candidates to the study")
-    commands.add_parser("report", help="write the study's page in docs/ from the study")
+    commands.add_parser("report", help="write the study's page in docs/tuning/ from the study")
     args = parser.parse_args()
     {"worker": worker, "enqueue": enqueue, "report": report}[args.command](STUDIES[args.study], args)
 

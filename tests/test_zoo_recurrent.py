@@ -152,10 +152,14 @@ def test_every_shipped_key_is_taken(entry):
     prepare_train_args(["--algo", ALGO, "--env", env_id])
 
 
-def test_mountaincar_probe_on_the_benchmark_page_runs_the_shipped_entry():
-    """The probe command that docs/benchmark.md gives for MountainCarContinuousNoVel-v0 copies the shipped entry."""
+def test_mountaincar_probe_in_the_tuning_notes_runs_the_shipped_entry():
+    """The probe command that the tuning notes give for MountainCarContinuousNoVel-v0 copies the shipped entry."""
     benchmark = benchmark_script("benchmark")
-    script, seed, settings, timesteps = shlex.split(benchmark.MCC_NOVEL_PROBE)[1:]
+    probes = re.findall(
+        r"^python benchmarks/probe_recurrent\.py .*MountainCarContinuousNoVel.*$", benchmark.TUNING_PAGE.read_text(), re.M
+    )
+    assert len(probes) == 1, probes
+    script, seed, settings, timesteps = shlex.split(probes[0])[1:]
     assert script == "benchmarks/probe_recurrent.py" and int(seed) < benchmark.REPORTING_SEEDS and int(timesteps) > 0
     probe = json.loads(settings)
     entry = dict(shipped()["MountainCarContinuousNoVel-v0"])
