@@ -35,6 +35,7 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
@@ -249,7 +250,12 @@ def run_one(algo: str, env_id: str, seed: int, threads: int, keep_logs: Path | N
     return wall_clock
 
 
+# runs.csv's columns: the run, its wall-clock time and its evaluation protocol (steps between evaluations, envs)
+RUNS_FIELDS = ["env", "algo", "seed", "seconds", "eval_freq", "eval_envs"]
+
+
 def record_wall_clock(algo: str, env_id: str, seed: int, seconds: float) -> None:
+    """Record a run's wall-clock time and its evaluation protocol (the current one) in runs.csv."""
     runs = DATA / "runs.csv"
     # Several benchmark processes may share the file: hold a lock for the read-modify-write
     with open(DATA / ".runs.lock", "w") as lock:
@@ -262,9 +268,18 @@ def _replace_row(runs: Path, algo: str, env_id: str, seed: int, seconds: float) 
     if runs.exists():
         with open(runs) as file:
             rows = [row for row in csv.DictReader(file) if (row["env"], row["algo"], row["seed"]) != (env_id, algo, str(seed))]
-    rows.append({"env": env_id, "algo": algo, "seed": str(seed), "seconds": f"{seconds:.1f}"})
+    rows.append(
+        {
+            "env": env_id,
+            "algo": algo,
+            "seed": str(seed),
+            "seconds": f"{seconds:.1f}",
+            "eval_freq": str(eval_freq(env_id)),
+            "eval_envs": str(EVAL_ENVS),
+        }
+    )
     with open(runs, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=["env", "algo", "seed", "seconds"])
+        writer = csv.DictWriter(file, fieldnames=RUNS_FIELDS)
         writer.writeheader()
         writer.writerows(sorted(rows, key=lambda row: (row["env"], row["algo"], int(row["seed"]))))
 
@@ -312,12 +327,29 @@ def load_curves(env_id: str, algo: str) -> dict[int, tuple[np.ndarray, np.ndarra
 def wall_clocks() -> dict[tuple[str, str], list[float]]:
     """The recorded wall-clock seconds of each (env, label)'s runs on the reporting seeds, the tables' only seeds."""
     times: dict[tuple[str, str], list[float]] = {}
-    if (DATA / "runs.csv").exists():
-        with open(DATA / "runs.csv") as file:
-            for row in csv.DictReader(file):
-                if int(row["seed"]) >= REPORTING_SEEDS:
-                    times.setdefault((row["env"], row["algo"]), []).append(float(row["seconds"]))
+    for row in run_rows():
+        times.setdefault((row["env"], row["algo"]), []).append(float(row["seconds"]))
     return times
+
+
+def run_rows() -> list[dict[str, str]]:
+    """runs.csv's rows of the reporting seeds, the tables' only seeds (a row without the protocol columns: the one before)."""
+    if not (DATA / "runs.csv").exists():
+        return []
+    with open(DATA / "runs.csv") as file:
+        rows = [row for row in csv.DictReader(file) if int(row["seed"]) >= REPORTING_SEEDS]
+    return [
+        {"eval_freq": str(OLD_EVAL_FREQ), "eval_envs": str(OLD_EVAL_ENVS)} | {k: v for k, v in row.items() if v}
+        for row in rows
+    ]
+
+
+def protocols() -> dict[tuple[str, str], set[tuple[int, int]]]:
+    """The evaluation protocols (steps between evaluations, envs) of each (env, label)'s runs on the reporting seeds."""
+    found: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    for row in run_rows():
+        found.setdefault((row["env"], row["algo"]), set()).add((int(row["eval_freq"]), int(row["eval_envs"])))
+    return found
 
 
 def labels_in_order() -> list[str]:
@@ -361,23 +393,38 @@ def interval_estimates(scores: dict[str, np.ndarray], statistic) -> tuple[dict[s
         np.random.set_state(global_state)
 
 
-def summarise(curves: dict[int, tuple[np.ndarray, np.ndarray]], threshold: float) -> dict | None:
+def score(steps: np.ndarray, returns: np.ndarray, budget: int) -> tuple[float, int]:
     """
-    The final returns (the last evaluation of each seed) and their interquartile mean with its stratified-bootstrap
-    95% interval (rliable's ``aggregate_iqm``), and the seeds reaching the threshold and their median first step.
+    A seed's score: the mean of its evaluations over the last ``SCORE_WINDOW`` of the budget (those after
+    ``(1 - SCORE_WINDOW) * budget`` steps, the budget's overshoot included).
+
+    :return: The score and the number of evaluation episodes it averages
+    """
+    window = steps > (1 - SCORE_WINDOW) * budget
+    return float(np.mean(returns[window])), int(window.sum()) * EVAL_EPISODES
+
+
+def summarise(curves: dict[int, tuple[np.ndarray, np.ndarray]], budget: int, threshold: float) -> dict | None:
+    """
+    The seeds' scores (``score``) and their interquartile mean with its stratified-bootstrap 95% interval (rliable's
+    ``aggregate_iqm``), the seeds whose score reaches the threshold, and the seeds whose evaluations reached it with
+    their median first step.
     """
     if not curves:
         return None
     from rliable import metrics
 
-    finals = np.array([returns[-1] for _, returns in curves.values()])
-    iqm, interval = interval_estimates({"finals": finals[:, None]}, lambda x: np.array([metrics.aggregate_iqm(x)]))
+    scored = [score(steps, returns, budget) for steps, returns in curves.values()]
+    scores = np.array([value for value, _ in scored])
+    iqm, interval = interval_estimates({"scores": scores[:, None]}, lambda x: np.array([metrics.aggregate_iqm(x)]))
     hits = [hit for steps, returns in curves.values() if (hit := first_hit(steps, returns, threshold)) is not None]
     return {
         "seeds": list(curves),
-        "finals": finals,
-        "iqm": float(iqm["finals"][0]),
-        "interval": (float(interval["finals"][0, 0]), float(interval["finals"][1, 0])),
+        "scores": scores,
+        "episodes": min(episodes for _, episodes in scored),
+        "solved": int((scores >= threshold).sum()),
+        "iqm": float(iqm["scores"][0]),
+        "interval": (float(interval["scores"][0, 0]), float(interval["scores"][1, 0])),
         "hits": len(hits),
         "median_hit": float(np.median(hits)) if hits else None,
     }
@@ -399,13 +446,17 @@ def number(value: float, env_id: str, extra: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
-def final_cell(row: dict, env_id: str, extra: int = 0) -> str:
-    """The IQM of the finals with its 95% interval; one seed has no interval."""
+def score_cell(row: dict, env_id: str, extra: int = 0) -> str:
+    """
+    The IQM of the scores with its 95% interval (one seed has none), marked with a dagger where a seed's score
+    averages fewer than ``SCORE_EPISODES`` episodes.
+    """
     iqm = number(row["iqm"], env_id, extra)
+    dagger = "†" if row["episodes"] < SCORE_EPISODES else ""
     if len(row["seeds"]) == 1:
-        return iqm
+        return iqm + dagger
     low, high = (number(bound, env_id, extra) for bound in row["interval"])
-    return f"{iqm} [{low}, {high}]"
+    return f"{iqm} [{low}, {high}]{dagger}"
 
 
 def plot(env_id: str, curves_by_label: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]], path: Path) -> None:
@@ -420,9 +471,9 @@ def plot(env_id: str, curves_by_label: dict[str, dict[int, tuple[np.ndarray, np.
     for label, curves in curves_by_label.items():
         if not curves:
             continue
-        length = min(len(steps) for steps, _ in curves.values())
-        steps = next(iter(curves.values()))[0][:length]
-        returns = np.stack([returns[:length] for _, returns in curves.values()])
+        # The evaluations every seed has (runs of an older protocol evaluate on a finer grid)
+        steps = reduce(np.intersect1d, [steps for steps, _ in curves.values()])
+        returns = np.stack([returns[np.isin(run_steps, steps)] for run_steps, returns in curves.values()])
         # rliable's aggregate_iqm at every evaluation at once: the 25% trimmed mean over the runs
         iqm, interval = interval_estimates({label: returns[:, None, :]}, lambda x: trim_mean(x[:, 0, :], 0.25, axis=0))
         seeds = f"{len(curves)} seed{'s' if len(curves) > 1 else ''}"
@@ -449,7 +500,10 @@ def update_between_markers(path: Path, table: list[str], marker: str) -> None:
 
 
 def summary_table(labels: list[str], summaries: dict[str, dict[str, dict | None]]) -> list[str]:
-    """One row per env that has runs: IQM of the finals [95% CI] / median steps to the threshold (seeds reaching it)."""
+    """
+    One row per env that has runs: the scores' IQM [95% CI], the seeds whose score reaches the threshold / the median
+    steps to the threshold (the seeds whose evaluations reached it).
+    """
     table = ["| env (budget, threshold) | " + " | ".join(NAMES[label] for label in labels) + " |"]
     table += ["|---" * (len(labels) + 1) + "|"]
     for env_id, rows in summaries.items():
@@ -462,7 +516,8 @@ def summary_table(labels: list[str], summaries: dict[str, dict[str, dict | None]
                 cells.append("not run")
                 continue
             median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
-            cells.append(f"{final_cell(row, env_id)} / {median} ({row['hits']}/{len(row['seeds'])})")
+            seeds = len(row["seeds"])
+            cells.append(f"{score_cell(row, env_id)}, {row['solved']}/{seeds} / {median} ({row['hits']}/{seeds})")
         table += ["| " + " | ".join(cells) + " |"]
     return table
 
@@ -472,27 +527,42 @@ def published() -> dict:
     return yaml.safe_load(PUBLISHED.read_text())
 
 
-def env_table(env_id: str, rows: dict[str, dict | None], times: dict[tuple[str, str], list[float]]) -> list[str]:
-    """An env's rows: which seeds, the IQM of the finals [95% CI], each seed's final, the threshold, the wall-clock."""
+def protocol_cell(found: set[tuple[int, int]]) -> str:
+    """The evaluation protocols of a row's runs: "every 10k steps, 10 envs"."""
+    return "; ".join(f"every {freq / 1000:g}k steps, {envs} env{'s' if envs > 1 else ''}" for freq, envs in sorted(found))
+
+
+def env_table(
+    env_id: str,
+    rows: dict[str, dict | None],
+    times: dict[tuple[str, str], list[float]],
+    found: dict[tuple[str, str], set[tuple[int, int]]],
+) -> list[str]:
+    """
+    An env's rows: which seeds, the scores' IQM [95% CI], each seed's score, the seeds whose score reaches the
+    threshold, those whose evaluations reached it and the median step, the wall-clock and the evaluation protocol.
+    """
     lines = [
-        "| algo | seeds | final: IQM [95% CI] | each seed's final | reaching the threshold | median steps to it "
-        "| wall-clock (s) |",
-        "|---|---|---|---|---|---|---|",
+        "| algo | seeds | score: IQM [95% CI] | each seed's score | score at the threshold | evaluations reaching it "
+        "| median steps to it | wall-clock (s) | evaluations |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, row in rows.items():
         if row is None:
             continue
         median = f"{row['median_hit']:,.0f}" if row["median_hit"] is not None else "-"
         seconds = times.get((env_id, label))
-        each = ", ".join(number(final, env_id, 1) for final in row["finals"])
-        cells = [NAMES[label], seed_ranges(row["seeds"]), final_cell(row, env_id, 1), each]
-        cells += [f"{row['hits']}/{len(row['seeds'])}", median, f"{np.mean(seconds):.0f}" if seconds else "-"]
+        each = ", ".join(number(value, env_id, 1) for value in row["scores"])
+        seeds = len(row["seeds"])
+        cells = [NAMES[label], seed_ranges(row["seeds"]), score_cell(row, env_id, 1), each, f"{row['solved']}/{seeds}"]
+        cells += [f"{row['hits']}/{seeds}", median, f"{np.mean(seconds):.0f}" if seconds else "-"]
+        cells += [protocol_cell(found.get((env_id, label), set()))]
         lines += ["| " + " | ".join(cells) + " |"]
     row = published()["published_rows"].get(env_id)
     if row is not None:
         lines += [
             f"| {row['who']}, published ({row['source']}) | {row['runs']} | {row['figure']} (mean ± std of its "
-            "evaluation) | - | - | - | - |"
+            "evaluation) | - | - | - | - | - | - |"
         ]
     return lines
 
@@ -502,13 +572,14 @@ def env_block(
     rows: dict[str, dict | None],
     curves: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]],
     times: dict[tuple[str, str], list[float]],
+    found: dict[tuple[str, str], set[tuple[int, int]]],
 ) -> list[str]:
     """An env's section of the benchmark page: its budget and threshold, its table and its curves."""
     budget, threshold = ENVS[env_id]
     lines = [f"Budget {budget:,} steps, threshold {threshold}.", ""]
     if any(rows.values()):
         plot(env_id, curves, IMAGES / f"{env_id}.png")
-        lines += [*env_table(env_id, rows, times), "", f"![{env_id} learning curves](images/benchmark/{env_id}.png)"]
+        lines += [*env_table(env_id, rows, times, found), "", f"![{env_id} learning curves](images/benchmark/{env_id}.png)"]
     else:
         (IMAGES / f"{env_id}.png").unlink(missing_ok=True)
     missing = [label for label, row in rows.items() if row is None and label not in VARIANTS]
@@ -544,9 +615,9 @@ def tried_table(env_id: str, tried: dict[str, list[dict[str, str]]]) -> list[str
 
 
 def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
-    """Our REINFORCE's final evaluation at its budget beside Tianshou's REINFORCE at 3M and 10M steps (``PUBLISHED``)."""
+    """Our REINFORCE's scores at its budget beside Tianshou's REINFORCE at 3M and 10M steps (``PUBLISHED``)."""
     figures = published()
-    lines = ["| env | ours at 1M: each seed's final | seeds at or above Tianshou's | Tianshou at 3M | at 10M |"]
+    lines = ["| env | ours at 1M: each seed's score | seeds at or above Tianshou's | Tianshou at 3M | at 10M |"]
     lines += ["|---|---|---|---|---|"]
     for env_id, at_3m in figures["tianshou_3m"].items():
         figure = at_3m["mean"]
@@ -555,22 +626,48 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
         if not runs:
             lines += [f"| {env_id} | not run | - | {figure:.1f} ± {at_3m['std']:.1f} | {at_10m} |"]
             continue
-        finals = [float(returns[-1]) for _, returns in runs.values()]
-        each = ", ".join(f"{final:.0f}" for final in finals)
-        above = sum(final >= figure for final in finals)
-        lines += [f"| {env_id} | {each} | {above}/{len(finals)} | {figure:.1f} ± {at_3m['std']:.1f} | {at_10m} |"]
+        scores = [score(steps, returns, ENVS[env_id][0])[0] for steps, returns in runs.values()]
+        each = ", ".join(f"{value:.0f}" for value in scores)
+        above = sum(value >= figure for value in scores)
+        lines += [f"| {env_id} | {each} | {above}/{len(scores)} | {figure:.1f} ± {at_3m['std']:.1f} | {at_10m} |"]
     return lines
 
 
 def how_many(times: dict[tuple[str, str], list[float]]) -> list[str]:
-    """How long a 1M-step run takes, from the recorded wall-clock times of the reporting runs."""
-    million = [seconds for (env_id, _), runs in times.items() if ENVS[env_id][0] == 1_000_000 for seconds in runs]
-    duration = f"{min(million) / 60:.0f} to {max(million) / 60:.0f} minutes" if million else "(no run recorded yet)"
-    return [
-        f"- **How many**: a 1M-step run takes {duration} on the 2-core CPU machine used (1 torch thread, up to 2 runs "
-        "at once; the wall-clock column). An env or row without reporting runs says so and gives the command that makes "
-        "them. Where a row has 3 or fewer seeds, read its interval rather than its point."
-    ]
+    """How long a 1M-step run took, per protocol, from the recorded wall-clock times of the reporting runs."""
+    lines = ["| evaluations | 1M-step runs | wall-clock, min to max (minutes) |", "|---|---|---|"]
+    by_protocol: dict[tuple[int, int], list[float]] = {}
+    for row in run_rows():
+        if ENVS[row["env"]][0] == 1_000_000:
+            by_protocol.setdefault((int(row["eval_freq"]), int(row["eval_envs"])), []).append(float(row["seconds"]))
+    for protocol, seconds in sorted(by_protocol.items(), reverse=True):
+        lines += [f"| {protocol_cell({protocol})} | {len(seconds)} | {min(seconds) / 60:.0f} to {max(seconds) / 60:.0f} |"]
+    return lines
+
+
+def eval_cost_table() -> list[str]:
+    """benchmarks/bench_eval.py's wall-clock times: each env's run under the protocol before and now, and the ratio."""
+    path = DATA / "eval_cost.csv"
+    rows = list(csv.DictReader(open(path))) if path.exists() else []
+    lines = ["| env | algo | seed | before: evaluations, wall-clock (s) | now: evaluations, wall-clock (s) | speed-up |"]
+    lines += ["|---|---|---|---|---|---|"]
+    runs: dict[tuple[str, str, str], dict[str, dict[str, str]]] = {}
+    for row in rows:
+        runs.setdefault((row["env"], row["algo"], row["seed"]), {})[row["protocol"]] = row
+    for (env_id, algo, seed), pair in runs.items():
+        cells = [env_id, NAMES[algo], seed]
+        for protocol in ("before", "after"):
+            row = pair.get(protocol)
+            cells.append(
+                "-"
+                if row is None
+                else f"{row['evaluations']} x {row['eval_episodes']} episodes on {row['eval_envs']} env"
+                f"{'s' if int(row['eval_envs']) > 1 else ''}, {float(row['seconds']):.0f}"
+            )
+        ratio = float(pair["before"]["seconds"]) / float(pair["after"]["seconds"]) if len(pair) == 2 else None
+        cells.append(f"{ratio:.2f}x" if ratio is not None else "-")
+        lines += ["| " + " | ".join(cells) + " |"]
+    return lines
 
 
 def report(args: argparse.Namespace) -> None:
@@ -578,11 +675,11 @@ def report(args: argparse.Namespace) -> None:
     Write the results into the pages, between their markers: the benchmark page's tables, curves and shipped
     entries, the tuning notes' tables (from ``TRIED``), the algorithm pages' and the README's summary tables.
     """
-    times = wall_clocks()
+    times, found = wall_clocks(), protocols()
     labels = {env_id: labels_of(env_id) for env_id in ENVS}
     curves = {env_id: {label: load_curves(env_id, label) for label in labels[env_id]} for env_id in ENVS}
     summaries = {
-        env_id: {label: summarise(curves[env_id][label], ENVS[env_id][1]) for label in labels[env_id]} for env_id in ENVS
+        env_id: {label: summarise(curves[env_id][label], *ENVS[env_id]) for label in labels[env_id]} for env_id in ENVS
     }
     update_between_markers(BENCHMARK_PAGE, how_many(times), "benchmark-runtime")
     for suite, (_, env_ids, marker) in SUITES.items():
@@ -592,9 +689,10 @@ def report(args: argparse.Namespace) -> None:
         update_between_markers(DOCS / "modules" / SUITE_PAGES[suite], table, marker)
         teaser = summary_table(suite_labels, {env_id: summaries[env_id] for env_id in env_ids if env_id in TEASER_ENVS})
         update_between_markers(REPO / "README.md", teaser, marker)
+    update_between_markers(BENCHMARK_PAGE, eval_cost_table(), "benchmark-eval-cost")
     update_between_markers(BENCHMARK_PAGE, tianshou_table(curves), "benchmark-tianshou")
     for env_id in ENVS:
-        block = env_block(env_id, summaries[env_id], curves[env_id], times)
+        block = env_block(env_id, summaries[env_id], curves[env_id], times, found)
         update_between_markers(BENCHMARK_PAGE, block, f"benchmark-env:{env_id}")
         update_between_markers(BENCHMARK_PAGE, shipped_entry(env_id), f"benchmark-entry:{env_id}")
     tried = yaml.safe_load(TRIED.read_text())

@@ -9,6 +9,7 @@ import re
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.pages import DOCS, README, REPO, benchmark_script, pages
@@ -179,3 +180,49 @@ def test_benchmark_tables_read_the_reporting_seeds_only(tmp_path, monkeypatch):
     curves = benchmark.load_curves("CartPole-v1", "reinforce")
     assert list(curves) == [reporting] and curves[reporting][1].tolist() == [500.0]
     assert benchmark.wall_clocks() == {("CartPole-v1", "reinforce"): [60.0]}
+
+
+def test_benchmark_score_averages_the_last_tenth_of_the_budget():
+    """A seed's score is the mean of its evaluations after 90% of the budget (overshoot included), 10 episodes each."""
+    benchmark = benchmark_script("benchmark")
+    steps = np.arange(10_000, 1_020_001, 10_000)  # 102 evaluations: the budget overshot by two
+    returns = np.where(steps > 900_000, 200.0, -100.0)
+    returns[-1] = 310.0
+    value, episodes = benchmark.score(steps, returns, 1_000_000)
+    assert episodes == 12 * benchmark.EVAL_EPISODES
+    assert value == pytest.approx((11 * 200.0 + 310.0) / 12)
+    # The earlier protocol at a 100k budget: 2 evaluations in the window, too few episodes
+    old_steps = np.arange(5_000, 100_001, 5_000)
+    assert benchmark.score(old_steps, np.arange(20.0), 100_000) == (pytest.approx(18.5), 20)
+
+
+def test_benchmark_summary_counts_scores_and_marks_short_windows(tmp_path, monkeypatch):
+    """A row counts the seeds whose score reaches the threshold, apart from those whose evaluations once did; a score
+    of fewer than 100 episodes is marked with a dagger."""
+    pytest.importorskip("rliable")
+    benchmark = benchmark_script("benchmark")
+    steps = np.arange(1_000, 100_001, 1_000)
+    peaked = np.where(steps == 50_000, 500.0, 100.0)  # reaches 475 once, scores 100
+    held = np.where(steps >= 30_000, 500.0, 100.0)
+    row = benchmark.summarise({1000: (steps, peaked), 1001: (steps, held)}, 100_000, 475)
+    assert row["scores"].tolist() == [100.0, 500.0] and row["solved"] == 1 and row["hits"] == 2
+    assert row["median_hit"] == 40_000 and row["episodes"] == 100
+    assert "†" not in benchmark.score_cell(row, "CartPole-v1")
+    old_steps = np.arange(5_000, 100_001, 5_000)
+    short = benchmark.summarise({1000: (old_steps, np.full(20, 500.0))}, 100_000, 475)
+    assert short["episodes"] == 20 and benchmark.score_cell(short, "CartPole-v1") == "500†"
+
+
+def test_benchmark_runs_without_protocol_columns_are_the_earlier_protocol(tmp_path, monkeypatch):
+    """runs.csv rows from before the protocol columns read as the earlier protocol; new rows record the current one."""
+    benchmark = benchmark_script("benchmark")
+    monkeypatch.setattr(benchmark, "DATA", tmp_path)
+    (tmp_path / "runs.csv").write_text("env,algo,seed,seconds\nLunarLander-v3,ppo,1000,600.0\n")
+    benchmark.record_wall_clock("ppo", "LunarLander-v3", 1001, 300.0)
+    assert benchmark.protocols() == {
+        ("LunarLander-v3", "ppo"): {(benchmark.OLD_EVAL_FREQ, benchmark.OLD_EVAL_ENVS), (10_000, benchmark.EVAL_ENVS)}
+    }
+    assert benchmark.how_many(benchmark.wall_clocks())[2:] == [
+        "| every 10k steps, 10 envs | 1 | 5 to 5 |",
+        "| every 5k steps, 1 env | 1 | 10 to 10 |",
+    ]
