@@ -147,6 +147,8 @@ BENCHMARK_PAGE = DOCS / "benchmark.md"
 TUNING_PAGE = DOCS / "tuning" / "index.md"
 TRIED = DATA / "tried.yml"
 PUBLISHED = DATA / "published.yml"
+# Why a label has neither reporting runs nor a published figure on an env: env -> label -> reason
+PENDING = DATA / "pending.yml"
 
 # The README's results teaser: these envs' rows of the summary tables
 TEASER_ENVS = ("CartPole-v1", "LunarLander-v3", "HalfCheetah-v5", "Hopper-v5", "CartPoleNoVel-v1", "CueRecall-v0")
@@ -358,12 +360,35 @@ def labels_in_order() -> list[str]:
 
 
 def labels_of(env_id: str) -> tuple[str, ...]:
-    """The rows of an env: its suite's algorithms, each followed by its variants that have runs on the env."""
+    """The rows of an env: its suite's algorithms, each followed by its variants."""
     labels: list[str] = []
     for algo in algos_of(env_id):
-        labels.append(algo)
-        labels += [label for label, (base, _) in VARIANTS.items() if base == algo and load_curves(env_id, label)]
+        labels += [algo, *(label for label, (base, _) in VARIANTS.items() if base == algo)]
     return tuple(labels)
+
+
+def same_entry(env_id: str, label: str) -> bool:
+    """Whether a variant's entry for an env is the shipped one (a biased-entry row that would train the same agent)."""
+    algo, entries_file = VARIANTS[label]
+    config = "reinforce_lstm.yml" if algo in RECURRENT_ALGOS else "reinforce.yml"
+    shipped = yaml.safe_load((REPO / "zoo_configs" / config).read_text()).get(env_id)
+    return yaml.safe_load(entries_file.read_text()).get(env_id) == shipped
+
+
+def missing_cell(env_id: str, label: str) -> str:
+    """
+    The summary cell of a label without reporting runs on an env: "same entry" for a variant whose entry is the
+    shipped one, else the zoo's published figure (``PUBLISHED``), else why it has none yet (``PENDING``).
+    """
+    if label in VARIANTS and same_entry(env_id, label):
+        return "same entry"
+    for row in published()["zoo"].get(env_id, []):
+        if row["label"] == label:
+            return f"published: {row['mean']:.0f} ± {row['std']:.0f} ({row['env']}, {row['steps']}, 1 run)"
+    pending = yaml.safe_load(PENDING.read_text()) or {}
+    if label not in pending.get(env_id, {}):
+        raise ValueError(f"{env_id} {label}: no reporting runs, no published figure and no reason in {PENDING}")
+    return f"pending: {pending[env_id][label]}"
 
 
 def interval_estimates(scores: dict[str, np.ndarray], statistic) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -513,7 +538,7 @@ def summary_table(labels: list[str], summaries: dict[str, dict[str, dict | None]
         for label in labels:
             row = rows.get(label)
             if row is None:
-                cells.append("not run")
+                cells.append(missing_cell(env_id, label))
                 continue
             median = f"{row['median_hit'] / 1000:.1f}k" if row["median_hit"] is not None else "-"
             seeds = len(row["seeds"])
@@ -558,12 +583,13 @@ def env_table(
         cells += [f"{row['hits']}/{seeds}", median, f"{np.mean(seconds):.0f}" if seconds else "-"]
         cells += [protocol_cell(found.get((env_id, label), set()))]
         lines += ["| " + " | ".join(cells) + " |"]
-    row = published()["published_rows"].get(env_id)
-    if row is not None:
-        lines += [
-            f"| {row['who']}, published ({row['source']}) | {row['runs']} | {row['figure']} (mean ± std of its "
-            "evaluation) | - | - | - | - | - | - |"
-        ]
+    for row in published()["zoo"].get(env_id, []):
+        figure = f"{row['mean']:.1f} ± {row['std']:.1f} at {row['steps']} (mean ± std over the episodes of one agent)"
+        lines += [f"| {NAMES[row['label']]}, published (rl-baselines3-zoo `benchmark.md`, {row['env']}) | 1 run | {figure} |"]
+        lines[-1] += " - |" * 6
+    for label, row in rows.items():
+        if row is None and not missing_cell(env_id, label).startswith("published"):
+            lines += [f"| {NAMES[label]} | - | {missing_cell(env_id, label)} |" + " - |" * 6]
     return lines
 
 
@@ -582,14 +608,10 @@ def env_block(
         lines += [*env_table(env_id, rows, times, found), "", f"![{env_id} learning curves](images/benchmark/{env_id}.png)"]
     else:
         (IMAGES / f"{env_id}.png").unlink(missing_ok=True)
-    missing = [label for label, row in rows.items() if row is None and label not in VARIANTS]
+    missing = [label for label, row in rows.items() if row is None and missing_cell(env_id, label) != "same entry"]
     if missing:
-        names = ", ".join(NAMES[label] for label in missing)
-        lines += [
-            "",
-            f"Not run on reporting seeds yet: {names}. To run them: `python benchmarks/benchmark.py run --envs "
-            f"{env_id} --algos {' '.join(missing)} --seeds 5`.",
-        ]
+        lines += ["", f"To run the rows without reporting runs: `python benchmarks/benchmark.py run --envs {env_id} --algos "]
+        lines[-1] += f"{' '.join(missing)} --seeds 3`."
     return lines
 
 
@@ -624,7 +646,7 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
         at_10m = "{mean:.1f} ± {std:.1f}".format(**figures["tianshou_10m"][env_id])
         runs = curves[env_id]["reinforce"]
         if not runs:
-            lines += [f"| {env_id} | not run | - | {figure:.1f} ± {at_3m['std']:.1f} | {at_10m} |"]
+            lines += [f"| {env_id} | pending | - | {figure:.1f} ± {at_3m['std']:.1f} | {at_10m} |"]
             continue
         scores = [score(steps, returns, ENVS[env_id][0])[0] for steps, returns in runs.values()]
         each = ", ".join(f"{value:.0f}" for value in scores)

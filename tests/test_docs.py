@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from tests.pages import DOCS, README, REPO, benchmark_script, pages
 
@@ -226,3 +227,32 @@ def test_benchmark_runs_without_protocol_columns_are_the_earlier_protocol(tmp_pa
         "| every 10k steps, 10 envs | 1 | 5 to 5 |",
         "| every 5k steps, 1 env | 1 | 10 to 10 |",
     ]
+
+
+def test_benchmark_cell_without_runs_gives_a_figure_or_a_reason(tmp_path, monkeypatch):
+    """A summary cell without reporting runs says "same entry", gives the zoo's published figure or the pending reason,
+    and a cell with none of these is an error, never a bare "not run"."""
+    benchmark = benchmark_script("benchmark")
+    assert benchmark.missing_cell("LunarLander-v3", "ppo").startswith("published: 242 ± 32 (LunarLander-v2, 1M")
+    pending = tmp_path / "pending.yml"
+    pending.write_text("InvertedPendulum-v5:\n  a2c: about 25 min a run\n")
+    monkeypatch.setattr(benchmark, "PENDING", pending)
+    assert benchmark.missing_cell("InvertedPendulum-v5", "a2c") == "pending: about 25 min a run"
+    with pytest.raises(ValueError, match="InvertedPendulum-v5 ppo"):
+        benchmark.missing_cell("InvertedPendulum-v5", "ppo")
+    shipped = yaml.safe_load((REPO / "zoo_configs" / "reinforce.yml").read_text())
+    biased = tmp_path / "biased.yml"
+    biased.write_text(yaml.safe_dump({"Pendulum-v1": shipped["Pendulum-v1"]}))
+    monkeypatch.setitem(benchmark.VARIANTS, "reinforce-biased", ("reinforce", biased))
+    assert benchmark.missing_cell("Pendulum-v1", "reinforce-biased") == "same entry"
+
+
+def test_benchmark_tables_have_no_bare_not_run():
+    """The summary tables on the pages and the README's teaser give a figure or a reason in every cell."""
+    for path in (
+        README,
+        DOCS / "benchmark.md",
+        DOCS / "modules" / "reinforce.md",
+        DOCS / "modules" / "reinforce_recurrent.md",
+    ):
+        assert "| not run |" not in path.read_text(), path
