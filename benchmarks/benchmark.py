@@ -600,34 +600,33 @@ def env_block(
     times: dict[tuple[str, str], list[float]],
     found: dict[tuple[str, str], set[tuple[int, int]]],
 ) -> list[str]:
-    """An env's section of the benchmark page: its budget and threshold, its table and its curves."""
+    """An env's section of the benchmark page: its budget and threshold, its table, its curves and its shipped entry."""
     budget, threshold = ENVS[env_id]
-    lines = [f"Budget {budget:,} steps, threshold {threshold}.", ""]
+    lines = [f"Budget {budget:,} steps, threshold {threshold}.", "", *env_table(env_id, rows, times, found), ""]
     if any(rows.values()):
         plot(env_id, curves, IMAGES / f"{env_id}.png")
-        lines += [*env_table(env_id, rows, times, found), "", f"![{env_id} learning curves](images/benchmark/{env_id}.png)"]
+        lines += [f"![{env_id} learning curves](images/benchmark/{env_id}.png)", ""]
     else:
         (IMAGES / f"{env_id}.png").unlink(missing_ok=True)
-    missing = [label for label, row in rows.items() if row is None and missing_cell(env_id, label) != "same entry"]
-    if missing:
-        lines += ["", f"To run the rows without reporting runs: `python benchmarks/benchmark.py run --envs {env_id} --algos "]
-        lines[-1] += f"{' '.join(missing)} --seeds 3`."
-    return lines
+    return lines + shipped_entry(env_id)
 
 
 def shipped_entry(env_id: str) -> list[str]:
-    """The shipped zoo entry of an env (zoo_configs/), as YAML, and the zoo entries its peers use instead of theirs."""
+    """The shipped zoo entry of an env (zoo_configs/), its settings inline, and the zoo entries its peers use."""
     config = "reinforce_lstm.yml" if env_id in RECURRENT_ENVS else "reinforce.yml"
     entry = yaml.safe_load((REPO / "zoo_configs" / config).read_text()).get(env_id)
     if entry is None:
         return []
-    lines = [f"`zoo_configs/{config}`:", "", "```yaml"]
-    lines += [env_id + ":", *("  " + line for line in yaml.safe_dump(entry, sort_keys=False).splitlines()), "```"]
+    settings = ", ".join(
+        f"`{key}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}`"
+        for key, value in entry.items()
+    )
+    line = f"Shipped entry (`zoo_configs/{config}`): {settings}."
     others = [f"{NAMES[algo]} uses the zoo's `{alias}` entry" for (algo, env), alias in ZOO_ALIASES.items() if env == env_id]
     others += [f"{NAMES[algo]} uses this benchmark's own (below)" for algo, env in ENTRIES if env == env_id]
     if others:
-        lines += ["", "The zoo has no entry for this id: " + "; ".join(others) + "."]
-    return lines
+        line += " The zoo has no entry for this id: " + "; ".join(others) + "."
+    return [line]
 
 
 def tried_table(env_id: str, tried: dict[str, list[dict[str, str]]]) -> list[str]:
@@ -716,7 +715,6 @@ def report(args: argparse.Namespace) -> None:
     for env_id in ENVS:
         block = env_block(env_id, summaries[env_id], curves[env_id], times, found)
         update_between_markers(BENCHMARK_PAGE, block, f"benchmark-env:{env_id}")
-        update_between_markers(BENCHMARK_PAGE, shipped_entry(env_id), f"benchmark-entry:{env_id}")
     tried = yaml.safe_load(TRIED.read_text())
     for env_id in tried:
         update_between_markers(TUNING_PAGE, tried_table(env_id, tried), f"tried:{env_id}")
