@@ -1,7 +1,8 @@
 """
 What the benchmark's evaluations cost: the same training run under the protocol before (``OLD_EVAL_FREQ``: every
 5,000 steps, 10 episodes on one env) and the protocol now (``EVAL_POINTS`` evaluations per run, 10 episodes spread over
-``EVAL_ENVS`` envs), one run at a time, 1 torch thread. Run it with nothing else on the machine.
+``EVAL_ENVS`` envs), and without evaluations (``none``: the training alone), one run at a time, 1 torch thread. Run it
+with nothing else on the machine.
 
     python benchmarks/bench_eval.py --envs LunarLander-v3 Hopper-v5 --seed 0
 
@@ -52,13 +53,17 @@ def main() -> None:
     parser.add_argument("--envs", nargs="+", default=["LunarLander-v3", "Hopper-v5"], choices=list(ENVS))
     parser.add_argument("--algo", default="reinforce", choices=FEEDFORWARD_ALGOS)
     parser.add_argument("--seed", type=int, default=0, help=f"a tuning seed (< {REPORTING_SEEDS})")
-    parser.add_argument("--protocols", nargs="+", default=["before", "after"], choices=["before", "after"])
+    parser.add_argument("--protocols", nargs="+", default=["before", "after"], choices=["before", "after", "none"])
     args = parser.parse_args()
     if args.seed >= REPORTING_SEEDS:
         parser.error(f"--seed: a tuning seed, 0 to {REPORTING_SEEDS - 1}")
     for env_id in args.envs:
         for protocol in args.protocols:
-            every, envs = (OLD_EVAL_FREQ, OLD_EVAL_ENVS) if protocol == "before" else (eval_freq(env_id), EVAL_ENVS)
+            every, envs = {
+                "before": (OLD_EVAL_FREQ, OLD_EVAL_ENVS),
+                "after": (eval_freq(env_id), EVAL_ENVS),
+                "none": (10 * ENVS[env_id][0], 1),  # past the budget: no evaluation
+            }[protocol]
             steps, _, _, seconds = train(args.algo, env_id, args.seed, threads=1, eval_every=every, eval_envs=envs)
             row = {"env": env_id, "algo": args.algo, "seed": str(args.seed), "protocol": protocol}
             row |= {"eval_freq": str(every), "eval_envs": str(envs), "eval_episodes": str(EVAL_EPISODES)}

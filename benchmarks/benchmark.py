@@ -223,10 +223,12 @@ def train(
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         wall_clock = time.perf_counter() - start
-        run_folder = next(Path(tmp).glob(f"{algo}/{env_id}_*/evaluations.npz")).parent
-        evaluations = np.load(run_folder / "evaluations.npz")
+        run_folder = next(Path(tmp).glob(f"{algo}/{env_id}_*/"))
         if keep_logs is not None:
             shutil.copytree(run_folder, keep_logs / env_id / f"{algo}_seed{seed}", dirs_exist_ok=True)
+        if not (run_folder / "evaluations.npz").exists():  # eval_every past the budget: no evaluation
+            return np.zeros(0), np.zeros(0), np.zeros(0), wall_clock
+        evaluations = np.load(run_folder / "evaluations.npz")
     return evaluations["timesteps"], evaluations["results"].mean(axis=1), evaluations["ep_lengths"].mean(axis=1), wall_clock
 
 
@@ -667,26 +669,37 @@ def how_many(times: dict[tuple[str, str], list[float]]) -> list[str]:
 
 
 def eval_cost_table() -> list[str]:
-    """benchmarks/bench_eval.py's wall-clock times: each env's run under the protocol before and now, and the ratio."""
+    """
+    benchmarks/bench_eval.py's wall-clock times: each env's run under the protocol before and now, the speed-up, and,
+    where the run without evaluations was timed, what the evaluations cost under each.
+    """
     path = DATA / "eval_cost.csv"
-    rows = list(csv.DictReader(open(path))) if path.exists() else []
-    lines = ["| env | algo | seed | before: evaluations, wall-clock (s) | now: evaluations, wall-clock (s) | speed-up |"]
-    lines += ["|---|---|---|---|---|---|"]
+    with open(path) if path.exists() else open(os.devnull) as file:
+        rows = list(csv.DictReader(file))
+    lines = [
+        "| env | algo | seed | before: evaluations, wall-clock (s) | now: evaluations, wall-clock (s) | speed-up "
+        "| without evaluations (s) | the evaluations' time, before to now (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     runs: dict[tuple[str, str, str], dict[str, dict[str, str]]] = {}
     for row in rows:
         runs.setdefault((row["env"], row["algo"], row["seed"]), {})[row["protocol"]] = row
-    for (env_id, algo, seed), pair in runs.items():
+    for (env_id, algo, seed), found in runs.items():
+        seconds = {protocol: float(row["seconds"]) for protocol, row in found.items()}
         cells = [env_id, NAMES[algo], seed]
         for protocol in ("before", "after"):
-            row = pair.get(protocol)
+            row = found.get(protocol)
+            envs = f"{row['eval_envs']} env{'s' if int(row['eval_envs']) > 1 else ''}" if row else ""
             cells.append(
-                "-"
-                if row is None
-                else f"{row['evaluations']} x {row['eval_episodes']} episodes on {row['eval_envs']} env"
-                f"{'s' if int(row['eval_envs']) > 1 else ''}, {float(row['seconds']):.0f}"
+                f"{row['evaluations']} x {row['eval_episodes']} episodes on {envs}, {seconds[protocol]:.0f}" if row else "-"
             )
-        ratio = float(pair["before"]["seconds"]) / float(pair["after"]["seconds"]) if len(pair) == 2 else None
-        cells.append(f"{ratio:.2f}x" if ratio is not None else "-")
+        both = "before" in seconds and "after" in seconds
+        cells.append(f"{seconds['before'] / seconds['after']:.2f}x" if both else "-")
+        cells.append(f"{seconds['none']:.0f}" if "none" in seconds else "-")
+        if both and "none" in seconds:
+            cells.append(f"{seconds['before'] - seconds['none']:.0f} to {seconds['after'] - seconds['none']:.0f}")
+        else:
+            cells.append("-")
         lines += ["| " + " | ".join(cells) + " |"]
     return lines
 

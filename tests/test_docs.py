@@ -116,7 +116,7 @@ def test_readme_is_a_front_door():
     assert first_use < 60, first_use + 1
     marker = lines.index("<!-- test-command -->")
     command = next(line for line in lines[marker : marker + 4] if line.startswith(("pip", "python")))
-    assert "sphinx-build -W --keep-going" in command and "mypy sb3_reinforce" in command and "pytest tests" in command
+    assert "sphinx-build -W --keep-going" in command and "mypy sb3_reinforce" in command and "pytest -n auto tests" in command
     assert ".[tests,docs]" in command
 
 
@@ -256,3 +256,20 @@ def test_benchmark_tables_have_no_bare_not_run():
         DOCS / "modules" / "reinforce_recurrent.md",
     ):
         assert "| not run |" not in path.read_text(), path
+
+
+def test_benchmark_eval_cost_table(tmp_path, monkeypatch):
+    """The evaluation-cost table pairs a run's protocols: the speed-up, and the evaluations' own time where the run
+    without evaluations was timed."""
+    benchmark = benchmark_script("benchmark")
+    monkeypatch.setattr(benchmark, "DATA", tmp_path)
+    (tmp_path / "eval_cost.csv").write_text(
+        "env,algo,seed,protocol,eval_freq,eval_envs,eval_episodes,evaluations,seconds\n"
+        "LunarLander-v3,reinforce,0,after,10000,10,10,100,450.0\n"
+        "LunarLander-v3,reinforce,0,before,5000,1,10,200,900.0\n"
+        "LunarLander-v3,reinforce,0,none,10000000,1,10,0,400.0\n"
+    )
+    assert benchmark.eval_cost_table()[2:] == [
+        "| LunarLander-v3 | REINFORCE | 0 | 200 x 10 episodes on 1 env, 900 | 100 x 10 episodes on 10 envs, 450 | 2.00x "
+        "| 400 | 500 to 50 |"
+    ]
