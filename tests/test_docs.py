@@ -179,3 +179,68 @@ def test_benchmark_tables_read_the_reporting_seeds_only(tmp_path, monkeypatch):
     curves = benchmark.load_curves("CartPole-v1", "reinforce")
     assert list(curves) == [reporting] and curves[reporting][1].tolist() == [500.0]
     assert benchmark.wall_clocks() == {("CartPole-v1", "reinforce"): [60.0]}
+
+
+# The columns of docs/defaults.md's tables that hold a setting (a constructor parameter), and the figures of a row
+DEFAULTS_SETTINGS = ("baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "n_steps", "max_grad_norm")
+
+
+def defaults_row() -> dict[str, str]:
+    """The row of docs/defaults.md whose settings are all ``REINFORCE``'s defaults, as ``tune_defaults.py`` prints it."""
+    import inspect
+
+    from sb3_reinforce import REINFORCE
+
+    parameters = inspect.signature(REINFORCE).parameters
+    defaults = {name: parameters[name].default for name in DEFAULTS_SETTINGS}
+    expected = {name: f"{value:g}" if isinstance(value, float) else str(value) for name, value in defaults.items()}
+    rows, header = [], None
+    for line in (DOCS / "defaults.md").read_text().splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if header is None:
+            header = cells
+        elif not set(cells) <= {"---"}:
+            rows.append(dict(zip(header, cells, strict=True)))
+    found = [row for row in rows if all(row.get(name) == value for name, value in expected.items())]
+    assert len(found) == 1, f"docs/defaults.md: {len(found)} rows with the defaults {expected}, expected 1"
+    return found[0]
+
+
+def sentences(path: Path) -> list[str]:
+    """The sentences of a page's prose paragraphs, each paragraph's lines joined."""
+    return [
+        sentence
+        for paragraph in paragraphs(path)
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(`\[])", " ".join(paragraph.split()))
+    ]
+
+
+def test_figures_of_the_defaults_agree_with_their_table():
+    """Every sentence that gives the defaults' figures (it links to docs/defaults.md or says "at a median of Nk steps")
+    states those of the defaults' row of docs/defaults.md: the seeds reaching 475, the median steps and the final
+    return. The README, the quick start and REINFORCE's page each state them."""
+    row = defaults_row()
+    hits, seeds = (int(n) for n in row["seeds reaching 475"].split("/"))
+    median = int(row["median steps to 475"].replace(",", "")) // 1000
+    final = row["final return"]
+    stating = set()
+    for path in pages():
+        for sentence in sentences(path):
+            medians = re.findall(r"median of (\d+)k steps", sentence)
+            if not (medians or "defaults.md)" in sentence):
+                continue
+            where = f"{path.relative_to(REPO)}: {sentence!r} against docs/defaults.md's row {row}"
+            for found in medians:
+                assert int(found) == median, where
+            for reached, out_of in re.findall(r"(\d+) seeds out of (\d+)", sentence):
+                assert (int(reached), int(out_of)) == (hits, seeds), where
+            for each in re.findall(r"each of (\d+) seeds", sentence):
+                assert hits == seeds == int(each), where
+            for mean, std in re.findall(r"(\d+) ± (\d+)", sentence):
+                assert f"{mean} ± {std}" == final, where
+            if medians:
+                stating.add(path)
+    assert {README, DOCS / "guide" / "quickstart.md", DOCS / "modules" / "reinforce.md"} <= stating, stating
