@@ -494,9 +494,10 @@ class REINFORCE(OnPolicyAlgorithm):
         :param force_reset: Force call to ``reset()`` before training to avoid unexpected behavior
         :param kwargs: extra arguments to change the model when loading
         :return: new model instance with loaded parameters
-        :raises ValueError: If the file was saved by another class (``MaskableREINFORCE`` for ``REINFORCE`` and
-            the other way round), by another algorithm (A2C, PPO, ...), or by a version of sb3-reinforce whose files
-            this one cannot read (0.1.0, whose files record no version)
+        :raises FileNotFoundError: If there is no such file (nor with ``.zip`` added), naming the path as given
+        :raises ValueError: If the file is truncated or corrupt (naming it), or was saved by another class
+            (``MaskableREINFORCE`` for ``REINFORCE`` and the other way round), by another algorithm (A2C, PPO, ...),
+            or by a version of sb3-reinforce whose files this one cannot read (0.1.0, whose files record no version)
         """
         check_saved_model(path, cls)
         model = super().load(
