@@ -108,9 +108,10 @@ def main(argv: list[str] | None = None) -> None:
     threads = default_num_threads(policy) if args.threads is None else args.threads
     if threads > 0:
         th.set_num_threads(threads)
+    threads = th.get_num_threads()
     print(
         f"Training REINFORCE ({policy}) on {args.n_envs} {args.env} envs for {args.timesteps:,} steps, "
-        f"{th.get_num_threads()} torch threads"
+        f"{threads} torch thread{'' if threads == 1 else 's'}"
     )
 
     model = REINFORCE(policy, env, seed=args.seed, verbose=args.verbose)

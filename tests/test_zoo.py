@@ -431,6 +431,16 @@ def test_help_of_other_scripts_lists_reinforce(capsys):
         assert "reinforce" in capsys.readouterr().out
 
 
+def test_help_is_plain_words(capsys):
+    """The docstring's RST literals (double backticks) are dropped from --help."""
+    main(["--help"])
+    out = capsys.readouterr().out
+    assert "`" not in out
+    assert "so --algo reinforce, --algo reinforce_mask and --algo reinforce_lstm sit beside the zoo's own." in " ".join(
+        out.split()
+    )
+
+
 def test_unknown_script(capsys):
     with pytest.raises(SystemExit):
         main(["fly", "--algo", "reinforce"])

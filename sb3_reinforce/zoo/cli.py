@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import importlib
 import os
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -180,6 +181,11 @@ def run_script(script: str, args: list[str], prog: str) -> None:
         sys.argv = saved_argv
 
 
+def help_text() -> str:
+    """The module's docstring in plain words, for ``--help``: RST's ````literal```` marks dropped."""
+    return re.sub(r"``(.+?)``", r"\1", __doc__ or "")
+
+
 def _prog_name() -> str:
     """How this CLI was invoked: the console script, or ``python -m sb3_reinforce.zoo``."""
     name = os.path.basename(sys.argv[0]) if sys.argv else ""
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     usage = f"usage: {prog} {{{','.join(SCRIPTS)}}} [flags of that rl_zoo3 script]"
     if not argv or argv[0] in ("-h", "--help"):
         print(usage)
-        print(__doc__)
+        print(help_text())
         return
     script, args = argv[0], argv[1:]
     if script not in SCRIPTS:
