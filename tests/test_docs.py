@@ -244,3 +244,43 @@ def test_figures_of_the_defaults_agree_with_their_table():
             if medians:
                 stating.add(path)
     assert {README, DOCS / "guide" / "quickstart.md", DOCS / "modules" / "reinforce.md"} <= stating, stating
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_autosummary_lists_no_alias(path):
+    """Sphinx gives an alias (``MlpPolicy = MaskableActorCriticPolicy``) no summary in an autosummary table: its row's
+    second column renders empty. Aliases are listed in a Markdown table instead."""
+    text = path.read_text()
+    for block in re.finditer(r"```\{eval-rst\}\n\.\. autosummary::\n(.*?)```", text, re.DOTALL):
+        modules = re.findall(r"\.\. (?:automodule|currentmodule):: (\S+)", text[: block.start()])
+        assert modules, f"{path.relative_to(REPO)}: an autosummary without a module before it"
+        module = importlib.import_module(modules[-1])
+        for name in block.group(1).split():
+            if name.startswith(":"):
+                continue
+            obj = getattr(module, name)
+            assert getattr(obj, "__name__", name) == name, f"{path.relative_to(REPO)}: {name} is an alias of {obj!r}"
+
+
+@pytest.mark.parametrize(
+    "page, package", [("reinforce_mask.md", "reinforce_mask"), ("reinforce_recurrent.md", "reinforce_recurrent")]
+)
+def test_available_policies_name_each_alias_and_its_class(page, package):
+    """The "Available Policies" table of an algorithm page lists each policy alias of its class, linked to its entry,
+    with the class it is an alias of."""
+    module = importlib.import_module(f"sb3_reinforce.{package}")
+    algo_class = next(getattr(module, name) for name in module.__all__ if name.endswith("REINFORCE"))
+    text = (DOCS / "modules" / page).read_text()
+    assert ".. rubric:: Available Policies" in text, page
+    section = text.split(".. rubric:: Available Policies", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # the header and its rule left out
+    listed = {}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert all(cells), f"{page}: an empty cell in {row!r}"
+        link = re.fullmatch(r"\{py:obj\}`(\w+) <([\w.]+)>`", cells[0])
+        assert link is not None and link.group(2) == f"sb3_reinforce.{package}.{link.group(1)}", (page, row)
+        listed[link.group(1)] = cells[1]
+    assert set(listed) == set(algo_class.policy_aliases), (page, listed)
+    for name, alias_of in listed.items():
+        assert alias_of == f"`{algo_class.policy_aliases[name].__name__}`", (page, name, alias_of)
