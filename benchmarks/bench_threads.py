@@ -39,7 +39,7 @@ def train_speed(env_id: str, timesteps: int, flags: list[str]) -> tuple[float, i
     environment = {key: value for key, value in os.environ.items() if key not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     out = subprocess.run([*command, *flags], check=True, capture_output=True, text=True, env=environment).stdout
     speed = re.search(r"\(([\d,]+) steps/s\)", out)
-    threads = re.search(r"(\d+) torch threads", out)
+    threads = re.search(r"(\d+) torch threads?\b", out)
     assert speed is not None and threads is not None, out
     return float(speed.group(1).replace(",", "")), int(threads.group(1))
 

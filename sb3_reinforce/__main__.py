@@ -20,10 +20,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
 
 from sb3_reinforce import REINFORCE
-from sb3_reinforce.utils import default_num_threads
-
-# The extra that installs the ALE (and OpenCV, for SB3's AtariWrapper)
-ATARI_INSTALL = 'pip install -e ".[atari]"'
+from sb3_reinforce.utils import default_num_threads, missing_env_extra
 
 
 class EnvError(Exception):
@@ -44,8 +41,9 @@ def is_atari(env_id: str) -> bool:
 
         gym.register_envs(ale_py)
     except ImportError as e:
-        if env_id.startswith("ALE/"):
-            raise EnvError(f"{env_id} is an Atari game, which needs the ALE: {ATARI_INSTALL} from the clone's root") from e
+        missing = missing_env_extra(env_id)  # the atari extra, for an ALE/ id
+        if missing is not None:
+            raise EnvError(missing) from e
     try:
         return "AtariEnv" in str(gym.spec(env_id).entry_point)
     except gym.error.Error as e:
@@ -108,9 +106,10 @@ def main(argv: list[str] | None = None) -> None:
     threads = default_num_threads(policy) if args.threads is None else args.threads
     if threads > 0:
         th.set_num_threads(threads)
+    threads = th.get_num_threads()
     print(
         f"Training REINFORCE ({policy}) on {args.n_envs} {args.env} envs for {args.timesteps:,} steps, "
-        f"{th.get_num_threads()} torch threads"
+        f"{threads} torch thread{'' if threads == 1 else 's'}"
     )
 
     model = REINFORCE(policy, env, seed=args.seed, verbose=args.verbose)

@@ -7,6 +7,7 @@ import numpy as np
 import torch as th
 from gymnasium import spaces
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
+from stable_baselines3.common.base_class import maybe_make_env
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import ActorCriticPolicy, BasePolicy
@@ -283,6 +284,13 @@ class REINFORCE(OnPolicyAlgorithm):
                 "rollout_buffer_kwargs must not set max_size: the buffer's max_size is max_rollout_steps, set that "
                 f"instead (got rollout_buffer_kwargs={rollout_buffer_kwargs!r})"
             )
+        if env is not None:
+            # As SB3's BaseAlgorithm makes it (maybe_make_env leaves an env object as it is), so that the action space
+            # is checked with a message that says what to use instead, before SB3 asserts it
+            made_env = maybe_make_env(env, verbose)
+            assert made_env is not None  # for mypy: only None gives None
+            self._check_action_space(made_env.action_space)
+            env = made_env
 
         super().__init__(
             policy,
@@ -327,6 +335,21 @@ class REINFORCE(OnPolicyAlgorithm):
 
         if _init_setup_model:
             self._setup_model()
+
+    def _check_action_space(self, action_space: spaces.Space) -> None:
+        """
+        Refuse an action space that this class does not take (``supported_action_spaces``), where SB3's
+        ``BaseAlgorithm`` would assert it with the classes' reprs.
+
+        :param action_space: The env's action space
+        :raises ValueError: If the space is not one of ``supported_action_spaces``, naming it and those
+        """
+        if not isinstance(action_space, self.supported_action_spaces):
+            accepted = ", ".join(space.__name__ for space in self.supported_action_spaces)
+            raise ValueError(
+                f"{type(self).__name__} does not take the env's action space {action_space} "
+                f"({type(action_space).__name__}); it takes {accepted} action spaces"
+            )
 
     def _setup_model(self) -> None:
         self._check_policy_class()
@@ -494,9 +517,10 @@ class REINFORCE(OnPolicyAlgorithm):
         :param force_reset: Force call to ``reset()`` before training to avoid unexpected behavior
         :param kwargs: extra arguments to change the model when loading
         :return: new model instance with loaded parameters
-        :raises ValueError: If the file was saved by another class (``MaskableREINFORCE`` for ``REINFORCE`` and
-            the other way round), by another algorithm (A2C, PPO, ...), or by a version of sb3-reinforce whose files
-            this one cannot read (0.1.0, whose files record no version)
+        :raises FileNotFoundError: If there is no such file (nor with ``.zip`` added), naming the path as given
+        :raises ValueError: If the file is truncated or corrupt (naming it), or was saved by another class
+            (``MaskableREINFORCE`` for ``REINFORCE`` and the other way round), by another algorithm (A2C, PPO, ...),
+            or by a version of sb3-reinforce whose files this one cannot read (0.1.0, whose files record no version)
         """
         check_saved_model(path, cls)
         model = super().load(

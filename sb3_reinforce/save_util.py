@@ -5,16 +5,19 @@ Which class and which version of sb3-reinforce saved a model, and the check that
 ``save`` stores ``{"class": ..., "version": ...}`` under ``MARKER_KEY`` in the zip's ``data`` (SB3's JSON of the
 model's attributes). ``load`` reads that JSON as text, without unpickling anything, and refuses with a
 ``ValueError`` a file saved by another class, by another algorithm (A2C, PPO, ...) or by a version of this package
-whose files it cannot read (``FORMAT_CHANGES``), naming what the file holds and which class loads it.
+whose files it cannot read (``FORMAT_CHANGES``), naming what the file holds and which class loads it. A missing
+file, and a truncated or corrupt one, are named as such, by the path the user gave.
 """
 
 import base64
+import errno
 import io
 import json
 import pathlib
 import pickletools
 import re
 import zipfile
+import zlib
 from typing import Any
 
 from stable_baselines3.common.save_util import open_path
@@ -59,31 +62,76 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
-def read_saved_data(path: str | pathlib.Path | io.BufferedIOBase) -> tuple[dict[str, Any] | None, str | None]:
+def resolve_path(path: str | pathlib.Path, load_name: str) -> pathlib.Path:
     """
-    Read a saved model's ``data`` JSON as SB3 wrote it (nothing is unpickled) and the SB3 version that saved it.
-    A stream is left at the position it had.
+    The file that SB3's ``load`` opens for ``path``: the path itself, or, if there is none, the path with ``.zip``
+    added.
+
+    :param path: The path that ``load`` was given
+    :param load_name: The method, for the message (``"REINFORCE.load"``)
+    :return: The path of the file
+    :raises FileNotFoundError: If neither exists, naming the path as given (SB3's own error names the path with
+        ``.zip`` added, ``model.zip.zip`` for ``model.zip``)
+    """
+    path = pathlib.Path(path)
+    with_suffix = pathlib.Path(f"{path}.zip")
+    if path.exists() or with_suffix.exists():
+        return path if path.exists() else with_suffix
+    nor = "" if path.suffix == ".zip" else f", nor {str(with_suffix)!r}"
+    raise FileNotFoundError(errno.ENOENT, f"{load_name}: no such file{nor}", str(path))
+
+
+def read_saved_data(
+    path: str | pathlib.Path | io.BufferedIOBase, load_name: str = "load"
+) -> tuple[dict[str, Any], str | None]:
+    """
+    Read a saved model's ``data`` JSON as SB3 wrote it (nothing is unpickled) and the SB3 version that saved it,
+    after checking every entry of the zip against its CRC. A stream is left at the position it had.
 
     :param path: The path (SB3 adds ``.zip`` where it is missing) or the stream that ``load`` was given
-    :return: The data (None if the file is not a zip or holds no data) and the SB3 version (None if not recorded)
+    :param load_name: The method, for the messages (``"REINFORCE.load"``)
+    :return: The data and the SB3 version (None if not recorded)
+    :raises FileNotFoundError: If there is no such file (``resolve_path``)
+    :raises ValueError: If the file is truncated or corrupt: not a complete zip archive, an entry that fails its
+        CRC, or no ``data`` entry (SB3's ``load`` would fail on an ``AssertionError``, ``No data found``)
     """
+    if isinstance(path, (str, pathlib.Path)):
+        path = resolve_path(path, load_name)
+        where = f"The file {str(path)!r}"
+    else:
+        where = "The stream"
     file = open_path(path, "r", verbose=0, suffix="zip")
     position = file.tell()
+    data, sb3_version, problem = None, None, None
     try:
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
-            data = json.loads(archive.read("data").decode()) if "data" in names else None
-            sb3_version = (
-                archive.read("_stable_baselines3_version").decode() if "_stable_baselines3_version" in names else None
-            )
-    except (zipfile.BadZipFile, json.JSONDecodeError):
-        # Not ours to report: SB3's load says what is wrong with the file
-        return None, None
+            bad_entry = archive.testzip()
+            if bad_entry is not None:
+                problem = f"its entry {bad_entry!r} fails its CRC check"
+            elif "data" not in names:
+                # A truncated file can still open as a zip: torch's .pth entries are zips themselves, and the last
+                # one left is taken for the whole file
+                problem = "it holds no 'data' entry, which every file written by save has"
+            else:
+                data = json.loads(archive.read("data").decode())
+                if "_stable_baselines3_version" in names:
+                    sb3_version = archive.read("_stable_baselines3_version").decode()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        problem = f"it is not a complete zip archive ({type(e).__name__}: {e})"
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        problem = f"its 'data' entry is not the JSON that save writes ({type(e).__name__}: {e})"
     finally:
-        if isinstance(path, (str, pathlib.Path)):
+        if isinstance(path, pathlib.Path):
             file.close()
         else:
             file.seek(position)
+    if problem is not None or not isinstance(data, dict):
+        problem = problem or "its 'data' entry holds no model's attributes"
+        raise ValueError(
+            f"{where} is truncated or corrupt, or was not written by save: {problem}. {load_name} cannot read it: "
+            "save the model again, or copy the whole file again."
+        )
     return data, sb3_version
 
 
@@ -152,18 +200,17 @@ def describe_saved_model(data: dict[str, Any], sb3_version: str | None) -> tuple
 def check_saved_model(path: str | pathlib.Path | io.BufferedIOBase, algo_class: type) -> None:
     """
     Check, before SB3's ``load`` builds anything, that ``path`` holds a model that ``algo_class.load`` can read:
-    saved by ``algo_class`` (the marker's class name), with a version whose files it reads.
-    A file that is not a zip, or has no data, is left to SB3's ``load`` to report.
+    a whole file (``read_saved_data``), saved by ``algo_class`` (the marker's class name), with a version whose files
+    it reads.
 
     :param path: The path or stream given to ``load``
     :param algo_class: The class whose ``load`` was called
-    :raises ValueError: If the file was saved by another class or algorithm, or by a version whose files cannot
-        be read any more, naming what the file holds and which class loads it
+    :raises FileNotFoundError: If there is no such file, naming the path as given
+    :raises ValueError: If the file is truncated or corrupt, or was saved by another class or algorithm, or by a
+        version whose files cannot be read any more, naming what the file holds and which class loads it
     """
-    data, sb3_version = read_saved_data(path)
-    if data is None:
-        return
     name = algo_class.__name__
+    data, sb3_version = read_saved_data(path, f"{name}.load")
     description, saved_class, version = describe_saved_model(data, sb3_version)
     where = f"The file {str(path)!r}" if isinstance(path, (str, pathlib.Path)) else "The file"
     if version is None:

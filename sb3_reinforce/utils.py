@@ -1,10 +1,35 @@
-"""Small helpers shared by the package: checks of the hyperparameters' types and ranges, and of observations."""
+"""Small helpers shared by the package: checks of the hyperparameters' types and ranges and of observations, the torch
+thread count, and the extras that register env ids."""
 
+import importlib
 import math
 import numbers
 from typing import Any, cast
 
 import numpy as np
+
+# Env ids that an extra of this package registers, by their prefix: (what they are, the module that registers them,
+# the command that installs it)
+ENV_EXTRAS: dict[str, tuple[str, str, str]] = {
+    "ALE/": ("an Atari game, which needs the ALE", "ale_py", 'pip install -e ".[atari]"'),
+}
+
+
+def missing_env_extra(env_id: str) -> str | None:
+    """
+    Where an extra of this package registers ``env_id`` (``ENV_EXTRAS``) and is not installed: a one-line message that
+    names the extra to install.
+
+    :param env_id: A Gymnasium env id
+    :return: The message, or None if no extra registers the id or its module imports
+    """
+    for prefix, (what, module, install) in ENV_EXTRAS.items():
+        if env_id.startswith(prefix):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return f"{env_id} is {what}: {install} from the clone's root"
+    return None
 
 
 def _describe(name: str, value: Any) -> str:

@@ -12,12 +12,25 @@ from sb3_reinforce.utils import CNN_THREADS
 from tests.pages import DOCS, example
 
 
+def threads_said(count: int) -> str:
+    """How the command says its thread count: 1 thread, 2 threads."""
+    return f"{count} torch thread" + ("" if count == 1 else "s")
+
+
 def test_cli_trains_saves_and_evaluates(tmp_path, capsys):
     path = tmp_path / "agent.zip"
     main(["--timesteps", "500", "--n-envs", "2", "--eval-episodes", "2", "--save", str(path)])
     out = capsys.readouterr().out
     assert "Evaluation on CartPole-v1 (2 deterministic episodes): mean return" in out
     assert REINFORCE.load(path).num_timesteps >= 500
+
+
+def test_cli_help_is_plain_words(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--help"])
+    assert excinfo.value.code == 0
+    out = capsys.readouterr().out
+    assert "`" not in out and "--threads" in out
 
 
 @pytest.mark.parametrize("argv", [["--n-envs", "0"], ["--timesteps", "-5"]])
@@ -43,7 +56,7 @@ def test_cli_says_its_thread_count_and_why_it_trains_past_timesteps(capsys):
     is explained where the first command prints its progress."""
     main(["--timesteps", "500", "--n-envs", "2", "--eval-episodes", "1"])
     out = capsys.readouterr().out
-    assert "Training REINFORCE (MlpPolicy) on 2 CartPole-v1 envs for 500 steps, 1 torch threads" in out
+    assert "Training REINFORCE (MlpPolicy) on 2 CartPole-v1 envs for 500 steps, 1 torch thread\n" in out
     assert th.get_num_threads() == 1
     trained = int(re.search(r"Trained ([\d,]+) env steps", out).group(1).replace(",", ""))
     assert trained > 500
@@ -56,7 +69,7 @@ def test_cli_threads_flag(threads, capsys):
     main(["--timesteps", "64", "--n-envs", "1", "--eval-episodes", "1", "--threads", str(threads)])
     expected = before if threads == 0 else threads  # 0: torch's own default, left as it is
     assert th.get_num_threads() == expected
-    assert f"{expected} torch threads" in capsys.readouterr().out
+    assert f", {threads_said(expected)}\n" in capsys.readouterr().out
 
 
 def test_cli_trains_an_atari_game_with_the_ale(capsys):
@@ -64,7 +77,7 @@ def test_cli_trains_an_atari_game_with_the_ale(capsys):
     Breakout: a life loss ends a training episode, so a rollout is short."""
     main(["--env", "ALE/Breakout-v5", "--timesteps", "32", "--n-envs", "1", "--eval-episodes", "1"])
     out = capsys.readouterr().out
-    assert f"Training REINFORCE (CnnPolicy) on 1 ALE/Breakout-v5 envs for 32 steps, {CNN_THREADS} torch threads" in out
+    assert f"Training REINFORCE (CnnPolicy) on 1 ALE/Breakout-v5 envs for 32 steps, {threads_said(CNN_THREADS)}\n" in out
     assert "Evaluation on ALE/Breakout-v5 (1 deterministic episodes): mean return" in out
     env = make_env("ALE/Breakout-v5", n_envs=1, seed=0, atari=True)
     assert env.observation_space.shape == (84, 84, 4)

@@ -273,3 +273,108 @@ def test_benchmark_eval_cost_table(tmp_path, monkeypatch):
         "| LunarLander-v3 | REINFORCE | 0 | 200 x 10 episodes on 1 env, 900 | 100 x 10 episodes on 10 envs, 450 | 2.00x "
         "| 400 | 500 to 50 |"
     ]
+
+
+# The columns of docs/defaults.md's tables that hold a setting (a constructor parameter), and the figures of a row
+DEFAULTS_SETTINGS = ("baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "n_steps", "max_grad_norm")
+
+
+def defaults_row() -> dict[str, str]:
+    """The row of docs/defaults.md whose settings are all ``REINFORCE``'s defaults, as ``tune_defaults.py`` prints it."""
+    import inspect
+
+    from sb3_reinforce import REINFORCE
+
+    parameters = inspect.signature(REINFORCE).parameters
+    defaults = {name: parameters[name].default for name in DEFAULTS_SETTINGS}
+    expected = {name: f"{value:g}" if isinstance(value, float) else str(value) for name, value in defaults.items()}
+    rows, header = [], None
+    for line in (DOCS / "defaults.md").read_text().splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if header is None:
+            header = cells
+        elif not set(cells) <= {"---"}:
+            rows.append(dict(zip(header, cells, strict=True)))
+    found = [row for row in rows if all(row.get(name) == value for name, value in expected.items())]
+    assert len(found) == 1, f"docs/defaults.md: {len(found)} rows with the defaults {expected}, expected 1"
+    return found[0]
+
+
+def sentences(path: Path) -> list[str]:
+    """The sentences of a page's prose paragraphs, each paragraph's lines joined."""
+    return [
+        sentence
+        for paragraph in paragraphs(path)
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(`\[])", " ".join(paragraph.split()))
+    ]
+
+
+def test_figures_of_the_defaults_agree_with_their_table():
+    """Every sentence that gives the defaults' figures (it links to docs/defaults.md or says "at a median of Nk steps")
+    states those of the defaults' row of docs/defaults.md: the seeds reaching 475, the median steps and the final
+    return. The README, the quick start and REINFORCE's page each state them."""
+    row = defaults_row()
+    hits, seeds = (int(n) for n in row["seeds reaching 475"].split("/"))
+    median = int(row["median steps to 475"].replace(",", "")) // 1000
+    final = row["final return"]
+    stating = set()
+    for path in pages():
+        for sentence in sentences(path):
+            medians = re.findall(r"median of (\d+)k steps", sentence)
+            if not (medians or "defaults.md)" in sentence):
+                continue
+            where = f"{path.relative_to(REPO)}: {sentence!r} against docs/defaults.md's row {row}"
+            for found in medians:
+                assert int(found) == median, where
+            for reached, out_of in re.findall(r"(\d+) seeds out of (\d+)", sentence):
+                assert (int(reached), int(out_of)) == (hits, seeds), where
+            for each in re.findall(r"each of (\d+) seeds", sentence):
+                assert hits == seeds == int(each), where
+            for mean, std in re.findall(r"(\d+) ± (\d+)", sentence):
+                assert f"{mean} ± {std}" == final, where
+            if medians:
+                stating.add(path)
+    assert {README, DOCS / "guide" / "quickstart.md", DOCS / "modules" / "reinforce.md"} <= stating, stating
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_autosummary_lists_no_alias(path):
+    """Sphinx gives an alias (``MlpPolicy = MaskableActorCriticPolicy``) no summary in an autosummary table: its row's
+    second column renders empty. Aliases are listed in a Markdown table instead."""
+    text = path.read_text()
+    for block in re.finditer(r"```\{eval-rst\}\n\.\. autosummary::\n(.*?)```", text, re.DOTALL):
+        modules = re.findall(r"\.\. (?:automodule|currentmodule):: (\S+)", text[: block.start()])
+        assert modules, f"{path.relative_to(REPO)}: an autosummary without a module before it"
+        module = importlib.import_module(modules[-1])
+        for name in block.group(1).split():
+            if name.startswith(":"):
+                continue
+            obj = getattr(module, name)
+            assert getattr(obj, "__name__", name) == name, f"{path.relative_to(REPO)}: {name} is an alias of {obj!r}"
+
+
+@pytest.mark.parametrize(
+    "page, package", [("reinforce_mask.md", "reinforce_mask"), ("reinforce_recurrent.md", "reinforce_recurrent")]
+)
+def test_available_policies_name_each_alias_and_its_class(page, package):
+    """The "Available Policies" table of an algorithm page lists each policy alias of its class, linked to its entry,
+    with the class it is an alias of."""
+    module = importlib.import_module(f"sb3_reinforce.{package}")
+    algo_class = next(getattr(module, name) for name in module.__all__ if name.endswith("REINFORCE"))
+    text = (DOCS / "modules" / page).read_text()
+    assert ".. rubric:: Available Policies" in text, page
+    section = text.split(".. rubric:: Available Policies", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # the header and its rule left out
+    listed = {}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert all(cells), f"{page}: an empty cell in {row!r}"
+        link = re.fullmatch(r"\{py:obj\}`(\w+) <([\w.]+)>`", cells[0])
+        assert link is not None and link.group(2) == f"sb3_reinforce.{package}.{link.group(1)}", (page, row)
+        listed[link.group(1)] = cells[1]
+    assert set(listed) == set(algo_class.policy_aliases), (page, listed)
+    for name, alias_of in listed.items():
+        assert alias_of == f"`{algo_class.policy_aliases[name].__name__}`", (page, name, alias_of)

@@ -112,9 +112,19 @@ class TupleActionEnv(NeverEndingEnv):
         self.action_space = spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2)))
 
 
-def test_unsupported_action_space():
-    with pytest.raises(AssertionError, match="The algorithm only supports"):
-        REINFORCE("MlpPolicy", TupleActionEnv())
+@pytest.mark.parametrize("algo_class", [REINFORCE, MaskableREINFORCE, RecurrentREINFORCE])
+def test_unsupported_action_space(algo_class):
+    """Named, with the spaces the class takes (SB3's assertion listed their classes' reprs)."""
+    accepted = "Discrete, MultiDiscrete, MultiBinary"
+    if algo_class is not MaskableREINFORCE:
+        accepted = "Box, " + accepted
+    policy = "MlpLstmPolicy" if algo_class is RecurrentREINFORCE else "MlpPolicy"
+    message = (
+        rf"{algo_class.__name__} does not take the env's action space Tuple\(Discrete\(2\), Discrete\(2\)\) \(Tuple\); "
+        rf"it takes {accepted} action spaces"
+    )
+    with pytest.raises(ValueError, match=message):
+        algo_class(policy, TupleActionEnv())
 
 
 def test_unknown_policy():

@@ -234,12 +234,19 @@ def test_maskable_policy_required():
         MaskableREINFORCE(ActorCriticPolicy, MASKED_ENVS["Discrete"]())
 
 
-def test_discrete_action_space_required():
-    """sb3-contrib's test of the same name: SB3's own check refuses Box actions, before anything is built."""
-    env = IdentityEnvBox()
-    with pytest.raises(AssertionError, match="The algorithm only supports"):
+@pytest.mark.parametrize("env", [IdentityEnvBox, "Pendulum-v1"], ids=["IdentityEnvBox", "Pendulum-v1"])
+def test_discrete_action_space_required(env):
+    """sb3-contrib's test of the same name: Box actions are refused before anything is built, with an error that
+    names the space, the spaces masks apply to, and the class that takes Box actions (SB3's assertion listed the
+    supported classes' reprs)."""
+    env = env if isinstance(env, str) else env()
+    message = (
+        r"MaskableREINFORCE cannot mask the env's action space Box\(.*\) \(Box\): action masks apply to Discrete, "
+        r"MultiDiscrete and MultiBinary action spaces\. Use REINFORCE for this env: it takes Box actions\."
+    )
+    with pytest.raises(ValueError, match=message):
         MaskableREINFORCE("MlpPolicy", env)
-    with pytest.raises(AssertionError, match="The algorithm only supports"):
+    with pytest.raises(ValueError, match=message):
         MaskableREINFORCE("MlpPolicy", env, _init_setup_model=False)
 
 

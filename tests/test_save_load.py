@@ -17,7 +17,7 @@ from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.env_util import make_vec_env
 
 import sb3_reinforce
-from sb3_reinforce import REINFORCE, MaskableREINFORCE
+from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE
 from sb3_reinforce.save_util import MARKER_KEY
 
 # Saved by sb3-reinforce 0.1.0 at commit 2437079, before the value baseline got its own optimiser (git archive
@@ -183,3 +183,49 @@ def test_reinforce_and_maskable_reinforce_load_only_their_own_files(tmp_path):
         REINFORCE.load(tmp_path / "mask.zip")
     assert type(REINFORCE.load(tmp_path / "reinforce.zip")) is REINFORCE
     assert type(MaskableREINFORCE.load(tmp_path / "mask.zip")) is MaskableREINFORCE
+
+
+def small_model(algo_class):
+    """A model of each class, built on an env it takes."""
+    if algo_class is MaskableREINFORCE:
+        return MaskableREINFORCE("MlpPolicy", InvalidActionEnvDiscrete(dim=4, n_invalid_actions=1), n_steps=4)
+    policy = "MlpLstmPolicy" if algo_class is RecurrentREINFORCE else "MlpPolicy"
+    return algo_class(policy, "CartPole-v1", n_steps=4)
+
+
+@pytest.mark.parametrize("algo_class", [REINFORCE, MaskableREINFORCE, RecurrentREINFORCE])
+def test_load_names_a_missing_file_as_given(tmp_path, algo_class):
+    """SB3's error named the path with .zip added ('model.zip.zip'); the base class's load names the user's."""
+    name = algo_class.__name__
+    path = tmp_path / "nonexistent.zip"
+    with pytest.raises(FileNotFoundError) as excinfo:
+        algo_class.load(path)
+    assert str(excinfo.value) == f"[Errno 2] {name}.load: no such file: {str(path)!r}"
+    with pytest.raises(FileNotFoundError) as excinfo:
+        algo_class.load(tmp_path / "nonexistent")
+    assert str(excinfo.value) == f"[Errno 2] {name}.load: no such file, nor {str(path)!r}: {str(tmp_path / 'nonexistent')!r}"
+
+
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda raw: b"", r"it is not a complete zip archive \(BadZipFile: "),
+        # The zip's central directory cut: torch's .pth entries are zips, and the last one passes for the whole file
+        (lambda raw: raw[:-100], "it holds no 'data' entry, which every file written by save has"),
+        (lambda raw: raw[:-1], r"it is not a complete zip archive \(BadZipFile: "),
+        (lambda raw: raw[:2000] + bytes([raw[2000] ^ 0xFF]) + raw[2001:], r"its entry '.*' fails its CRC check"),
+    ],
+    ids=["empty", "directory-cut", "last-byte-cut", "byte-flipped"],
+)
+@pytest.mark.parametrize("algo_class", [REINFORCE, MaskableREINFORCE, RecurrentREINFORCE])
+def test_load_names_a_truncated_or_corrupt_file(tmp_path, algo_class, damage, problem):
+    """SB3's load failed on ``AssertionError: No data found in the saved file``, or said "wasn't a zip-file"."""
+    small_model(algo_class).save(tmp_path / "model.zip")
+    path = tmp_path / "damaged.zip"
+    path.write_bytes(damage((tmp_path / "model.zip").read_bytes()))
+    message = rf"The file '{path}' is truncated or corrupt, or was not written by save: {problem}.*{algo_class.__name__}\.load"
+    with pytest.raises(ValueError, match=message):
+        algo_class.load(path)
+    stream = io.BytesIO(path.read_bytes())
+    with pytest.raises(ValueError, match=f"The stream is truncated or corrupt, or was not written by save: {problem}"):
+        algo_class.load(stream)

@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
@@ -28,7 +29,7 @@ from sb3_reinforce import REINFORCE, MaskableREINFORCE, RecurrentREINFORCE  # no
 from sb3_reinforce.reinforce import DIRECTION_UNBIASED, NORMALIZE_ADVANTAGE  # noqa: E402
 from sb3_reinforce.utils import CNN_THREADS  # noqa: E402
 from sb3_reinforce.zoo import default_config_path, register  # noqa: E402
-from sb3_reinforce.zoo.cli import main, prepare_train_args  # noqa: E402
+from sb3_reinforce.zoo.cli import ZooEnvError, check_env_id, main, prepare_train_args  # noqa: E402
 from sb3_reinforce.zoo.config import check_values, parse_params  # noqa: E402
 from sb3_reinforce.zoo.hyperparams_opt import (  # noqa: E402
     convert_reinforce_params,
@@ -411,6 +412,56 @@ def test_bad_value_gives_a_clear_error_before_anything_is_built(tmp_path, capsys
     assert not logs.exists()  # nothing was started
 
 
+@pytest.mark.parametrize(
+    ("env_id", "message"),
+    [
+        ("NoSuch-v0", "no env of that id is registered with gymnasium (no registered id is close)"),
+        ("CartPol-v1", "no env of that id is registered with gymnasium (close matches: CartPole-v1, CartPole-v0, "),
+        # Registered by the zoo's rl_zoo3.import_envs, which the check imports first
+        ("LunarLanderNoVel-v2", "(close matches: LunarLanderNoVel-v3, "),
+    ],
+)
+def test_unknown_env_id_is_one_line_before_the_zoo_starts(tmp_path, capsys, env_id, message):
+    """The zoo's train raised a ValueError with a traceback; the check names the id and its close matches."""
+    logs = tmp_path / "logs"
+    with pytest.raises(SystemExit) as excinfo:
+        main(["train", "--algo", "reinforce", "--env", env_id, "-f", str(logs), *FAST])
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"python -m sb3_reinforce.zoo train: error: --env {env_id}: ") and err.count("\n") == 1, err
+    assert message in err
+    assert not logs.exists()  # nothing was started
+
+
+def test_unknown_env_id_names_the_extra_that_registers_it(monkeypatch):
+    """An ALE id without ale-py names the atari extra, as python -m sb3_reinforce does."""
+    registry = {env_id: spec for env_id, spec in gym.envs.registry.items() if not env_id.startswith("ALE/")}
+    monkeypatch.setattr(gym.envs, "registry", registry)
+    monkeypatch.setitem(sys.modules, "ale_py", None)  # import ale_py raises ImportError
+    message = 'ALE/Pong-v5 is an Atari game, which needs the ALE: pip install -e ".[atari]" from the clone\'s root'
+    with pytest.raises(ZooEnvError, match=re.escape(f"--env ALE/Pong-v5: {message}")):
+        check_env_id(["--algo", "reinforce", "--env", "ALE/Pong-v5"])
+
+
+def test_env_id_check_imports_the_gym_packages(tmp_path, monkeypatch):
+    """An id that a --gym-packages module registers passes the check, as the zoo imports those modules itself."""
+    entry_point = "gymnasium.envs.classic_control:CartPoleEnv"
+    (tmp_path / "zoo_test_gym_package.py").write_text(
+        f"import gymnasium\n\ngymnasium.register('ZooTestCustom-v0', '{entry_point}')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(gym.envs.registry, "ZooTestCustom-v0", raising=False)
+    with pytest.raises(ZooEnvError, match="--env ZooTestCustom-v0: no env of that id is registered"):
+        check_env_id(["--env", "ZooTestCustom-v0"])
+    try:
+        check_env_id(["--env", "ZooTestCustom-v0", "--gym-packages", "zoo_test_gym_package"])
+    finally:
+        gym.envs.registry.pop("ZooTestCustom-v0", None)
+        sys.modules.pop("zoo_test_gym_package", None)
+    with pytest.raises(ZooEnvError, match=r"--gym-packages no_such_module: it does not import \(No module named"):
+        check_env_id(["--env", "CartPole-v1", "--gym-packages", "no_such_module"])
+
+
 def test_params_are_read_as_the_zoo_reads_them():
     values, bare_words = parse_params(["baseline:'none'", "learning_rate:0.001", "normalize_advantage:True", "n_envs:4"])
     assert values == {"baseline": "none", "learning_rate": 0.001, "normalize_advantage": True, "n_envs": 4}
@@ -429,6 +480,16 @@ def test_help_of_other_scripts_lists_reinforce(capsys):
             main([script, "--help"])
         assert excinfo.value.code == 0
         assert "reinforce" in capsys.readouterr().out
+
+
+def test_help_is_plain_words(capsys):
+    """The docstring's RST literals (double backticks) are dropped from --help."""
+    main(["--help"])
+    out = capsys.readouterr().out
+    assert "`" not in out
+    assert "so --algo reinforce, --algo reinforce_mask and --algo reinforce_lstm sit beside the zoo's own." in " ".join(
+        out.split()
+    )
 
 
 def test_unknown_script(capsys):

@@ -121,7 +121,7 @@ class MaskableREINFORCE(REINFORCE):
         "CnnPolicy": CnnPolicy,
         "MultiInputPolicy": MultiInputPolicy,
     }
-    # As MaskablePPO: Box actions cannot be masked, and SB3's BaseAlgorithm refuses them before anything is built
+    # Box actions cannot be masked: _check_action_space refuses them before anything is built
     supported_action_spaces: ClassVar[tuple[type[spaces.Space], ...]] = (
         spaces.Discrete,
         spaces.MultiDiscrete,
@@ -202,6 +202,23 @@ class MaskableREINFORCE(REINFORCE):
             device=device,
             _init_setup_model=_init_setup_model,
         )
+
+    def _check_action_space(self, action_space: spaces.Space) -> None:
+        """
+        Refuse an action space that cannot be masked, pointing to ``REINFORCE`` where it takes the space (Box).
+
+        :param action_space: The env's action space
+        :raises ValueError: If the space is not Discrete, MultiDiscrete or MultiBinary
+        """
+        if not isinstance(action_space, self.supported_action_spaces) and isinstance(
+            action_space, REINFORCE.supported_action_spaces
+        ):
+            raise ValueError(
+                f"MaskableREINFORCE cannot mask the env's action space {action_space} ({type(action_space).__name__}): "
+                "action masks apply to Discrete, MultiDiscrete and MultiBinary action spaces. Use REINFORCE for "
+                f"this env: it takes {type(action_space).__name__} actions."
+            )
+        super()._check_action_space(action_space)
 
     def _check_policy_class(self) -> None:
         """

@@ -16,8 +16,10 @@ zoo builds anything.
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import os
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from sb3_reinforce.utils import default_num_threads
+from sb3_reinforce.utils import default_num_threads, missing_env_extra
 from sb3_reinforce.zoo.config import (
     ZooConfigError,
     check_hyperparams,
@@ -72,6 +74,44 @@ def _peek_train_args(args: list[str]) -> argparse.Namespace:
     parser.add_argument("-optimize", "--optimize-hyperparameters", action="store_true", default=False)
     peeked, _ = parser.parse_known_args(args)
     return peeked
+
+
+class ZooEnvError(Exception):
+    """An env id that the zoo's ``train`` would not find, with a one-line message for the user."""
+
+
+def check_env_id(args: list[str]) -> None:
+    """
+    Check that ``--env`` names an env that gymnasium's registry holds once the modules that register envs are
+    imported: the zoo's (``rl_zoo3.import_envs``), ours (``sb3_reinforce.zoo.envs``) and the ``--gym-packages``, as
+    ``rl_zoo3.train`` looks it up (where it fails with a traceback).
+
+    :param args: The train script's arguments
+    :raises ZooEnvError: If a ``--gym-packages`` module does not import, or the id is not registered: naming the id,
+        its close matches in the registry, and the extra that registers it where one does (``ALE/`` ids: ``atari``)
+    """
+    import rl_zoo3.import_envs  # noqa: F401  (registers the zoo's extra envs, as train does)
+
+    import sb3_reinforce.zoo.envs  # noqa: F401  (registers the envs of the shipped configs)
+
+    peeked = _peek_train_args(args)
+    for env_module in peeked.gym_packages:
+        try:
+            importlib.import_module(env_module)
+        except ImportError as e:
+            raise ZooEnvError(f"--gym-packages {env_module}: it does not import ({e})") from e
+    env_id = peeked.env
+    if env_id in gym.envs.registry:
+        return
+    missing = missing_env_extra(env_id)
+    if missing is not None:
+        raise ZooEnvError(f"--env {env_id}: {missing}")
+    matches = difflib.get_close_matches(env_id, list(gym.envs.registry), n=3)
+    close = f"close matches: {', '.join(matches)}" if matches else "no registered id is close"
+    raise ZooEnvError(
+        f"--env {env_id}: no env of that id is registered with gymnasium ({close}); an env of another package needs "
+        "--gym-packages with the module that registers it"
+    )
 
 
 def _train_entry(peeked: argparse.Namespace, config: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
@@ -180,6 +220,11 @@ def run_script(script: str, args: list[str], prog: str) -> None:
         sys.argv = saved_argv
 
 
+def help_text() -> str:
+    """The module's docstring in plain words, for ``--help``: RST's ````literal```` marks dropped."""
+    return re.sub(r"``(.+?)``", r"\1", __doc__ or "")
+
+
 def _prog_name() -> str:
     """How this CLI was invoked: the console script, or ``python -m sb3_reinforce.zoo``."""
     name = os.path.basename(sys.argv[0]) if sys.argv else ""
@@ -197,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     usage = f"usage: {prog} {{{','.join(SCRIPTS)}}} [flags of that rl_zoo3 script]"
     if not argv or argv[0] in ("-h", "--help"):
         print(usage)
-        print(__doc__)
+        print(help_text())
         return
     script, args = argv[0], argv[1:]
     if script not in SCRIPTS:
@@ -210,9 +255,11 @@ def main(argv: list[str] | None = None) -> None:
     fixed_params: contextlib.AbstractContextManager = contextlib.nullcontext()
     if script == "train":
         try:
+            if not {"-h", "--help"} & set(args):
+                check_env_id(args)
             args = prepare_train_args(args)
             args, zoo_context = prepare_tuning_storage(args)
-        except (ZooConfigError, StorageError) as e:
+        except (ZooEnvError, ZooConfigError, StorageError) as e:
             print(f"{prog} train: error: {e}", file=sys.stderr)
             sys.exit(2)
         fixed_params = hold_params_fixed(args)
