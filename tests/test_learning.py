@@ -7,6 +7,7 @@ import inspect
 import re
 
 import pytest
+import torch as th
 from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
@@ -43,6 +44,7 @@ def test_quick_start_runs_the_configuration_of_its_figures(page, tmp_path, monke
     exec(compile(code, str(page), "exec"), namespace)
     assert namespace["env"].num_envs == 8
     assert namespace["model"].n_envs == 8  # the loaded model
+    assert th.get_num_threads() == 1  # the block says so in one line (conftest restores the count)
     assert (tmp_path / "reinforce_cartpole.zip").is_file()
 
     # The figures' row of docs/defaults.md section 4: benchmarks/tune_defaults.py's normalization grid, "unbiased", on 8 envs
