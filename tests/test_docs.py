@@ -4,6 +4,7 @@ in a test, every command names a script and flags that exist, the README is a fr
 for users (short paragraphs, no history of the work).
 """
 
+import ast
 import importlib
 import re
 import shlex
@@ -378,3 +379,29 @@ def test_available_policies_name_each_alias_and_its_class(page, package):
     assert set(listed) == set(algo_class.policy_aliases), (page, listed)
     for name, alias_of in listed.items():
         assert alias_of == f"`{algo_class.policy_aliases[name].__name__}`", (page, name, alias_of)
+
+
+def test_benchmark_report_writes_only_between_markers(tmp_path):
+    """The report replaces a marked block and leaves the hand-written text around it as it was."""
+    benchmark = benchmark_script("benchmark")
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\nWritten by hand.\n\n<!-- block:start -->\nold\n<!-- block:end -->\n\nAfter, by hand.\n")
+    benchmark.update_between_markers(page, ["| new |"], "block")
+    assert page.read_text() == (
+        "# Title\n\nWritten by hand.\n\n<!-- block:start -->\n| new |\n<!-- block:end -->\n\nAfter, by hand.\n"
+    )
+
+
+def test_benchmark_script_carries_no_page_prose():
+    """The benchmark page's prose lives in Markdown: no constant of benchmark.py holds a sentence (it had the protocol,
+    each env's reasons and the tuning notes as string constants), and the pages hold the marked blocks it writes."""
+    tree = ast.parse((REPO / "benchmarks" / "benchmark.py").read_text())
+    constants = [node for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)]
+    strings = [leaf.value for node in constants for leaf in ast.walk(node) if isinstance(leaf, ast.Constant)]
+    prose = [text for text in strings if isinstance(text, str) and len(text) > 80 and ". " in text]
+    assert not prose, prose[:3]
+    for page, marker in (
+        (DOCS / "benchmark.md", "benchmark-env:CartPole-v1"),
+        (DOCS / "tuning" / "index.md", "tried:CartPole-v1"),
+    ):
+        assert f"<!-- {marker}:start -->" in page.read_text()
