@@ -12,7 +12,6 @@ protocols: the difference in wall-clock time is what the evaluations cost. Rows 
 """
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from benchmark import (
     OLD_EVAL_FREQ,
     REPORTING_SEEDS,
     eval_freq,
+    replace_row,
     train,
 )
 
@@ -36,16 +36,7 @@ FIELDS = ["env", "algo", "seed", "protocol", "eval_freq", "eval_envs", "eval_epi
 
 def record(row: dict[str, str]) -> None:
     """Put a row into ``COST``, replacing the one of the same env, algo, seed and protocol."""
-    key = ("env", "algo", "seed", "protocol")
-    rows = []
-    if COST.exists():
-        with open(COST) as file:
-            rows = [old for old in csv.DictReader(file) if any(old[k] != row[k] for k in key)]
-    rows.append(row)
-    with open(COST, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda r: (r["env"], r["algo"], int(r["seed"]), r["protocol"])))
+    replace_row(COST, FIELDS, row, key=("env", "algo", "seed", "protocol"))
 
 
 def main() -> None:

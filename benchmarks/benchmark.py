@@ -268,24 +268,29 @@ def record_wall_clock(algo: str, env_id: str, seed: int, seconds: float) -> None
 
 
 def _replace_row(runs: Path, algo: str, env_id: str, seed: int, seconds: float) -> None:
+    row = {"env": env_id, "algo": algo, "seed": str(seed), "seconds": f"{seconds:.1f}"}
+    row |= {"eval_freq": str(eval_freq(env_id)), "eval_envs": str(EVAL_ENVS)}
+    replace_row(runs, RUNS_FIELDS, row, key=("env", "algo", "seed"))
+
+
+def replace_row(path: Path, fields: list[str], row: dict[str, str], key: tuple[str, ...]) -> None:
+    """
+    Put a row into a CSV file of the benchmark's data, replacing the row that has the same values in the ``key``
+    columns; the rows are kept sorted by those columns (the seed as a number).
+    """
+
+    def order(item: dict[str, str]) -> tuple:
+        return tuple(int(item[column]) if column == "seed" else item[column] for column in key)
+
     rows = []
-    if runs.exists():
-        with open(runs) as file:
-            rows = [row for row in csv.DictReader(file) if (row["env"], row["algo"], row["seed"]) != (env_id, algo, str(seed))]
-    rows.append(
-        {
-            "env": env_id,
-            "algo": algo,
-            "seed": str(seed),
-            "seconds": f"{seconds:.1f}",
-            "eval_freq": str(eval_freq(env_id)),
-            "eval_envs": str(EVAL_ENVS),
-        }
-    )
-    with open(runs, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=RUNS_FIELDS)
+    if path.exists():
+        with open(path) as file:
+            rows = [old for old in csv.DictReader(file) if any(old[column] != row[column] for column in key)]
+    rows.append(row)
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda row: (row["env"], row["algo"], int(row["seed"]))))
+        writer.writerows(sorted(rows, key=order))
 
 
 def run(args: argparse.Namespace) -> None:
