@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark import (
     DATA,
     ENVS,
+    EVAL_COST_FILE,
     EVAL_ENVS,
     EVAL_EPISODES,
     FEEDFORWARD_ALGOS,
@@ -30,7 +31,7 @@ from benchmark import (
     train,
 )
 
-COST = DATA / "eval_cost.csv"
+COST = DATA / EVAL_COST_FILE
 FIELDS = ["env", "algo", "seed", "protocol", "eval_freq", "eval_envs", "eval_episodes", "evaluations", "seconds"]
 
 

@@ -35,8 +35,9 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from functools import reduce
+from functools import cache, reduce
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -149,6 +150,8 @@ TRIED = DATA / "tried.yml"
 PUBLISHED = DATA / "published.yml"
 # Why a label has neither reporting runs nor a published figure on an env: env -> label -> reason
 PENDING = DATA / "pending.yml"
+# bench_eval.py's wall-clock times of one run under each evaluation protocol, in DATA
+EVAL_COST_FILE = "eval_cost.csv"
 
 # The README's results teaser: these envs' rows of the summary tables
 TEASER_ENVS = ("CartPole-v1", "LunarLander-v3", "HalfCheetah-v5", "Hopper-v5", "CartPoleNoVel-v1", "CueRecall-v0")
@@ -374,12 +377,21 @@ def labels_of(env_id: str) -> tuple[str, ...]:
     return tuple(labels)
 
 
+@cache
+def load_yaml(path: Path) -> Any:
+    """A YAML file of the benchmark's data or of zoo_configs/, read once per report."""
+    return yaml.safe_load(path.read_text())
+
+
+def shipped(env_id: str) -> tuple[str, dict | None]:
+    """The zoo_configs/ file that holds an env's shipped entry, and the entry (None if it has none)."""
+    config = "reinforce_lstm.yml" if env_id in RECURRENT_ENVS else "reinforce.yml"
+    return config, load_yaml(REPO / "zoo_configs" / config).get(env_id)
+
+
 def same_entry(env_id: str, label: str) -> bool:
     """Whether a variant's entry for an env is the shipped one (a biased-entry row that would train the same agent)."""
-    algo, entries_file = VARIANTS[label]
-    config = "reinforce_lstm.yml" if algo in RECURRENT_ALGOS else "reinforce.yml"
-    shipped = yaml.safe_load((REPO / "zoo_configs" / config).read_text()).get(env_id)
-    return yaml.safe_load(entries_file.read_text()).get(env_id) == shipped
+    return load_yaml(VARIANTS[label][1]).get(env_id) == shipped(env_id)[1]
 
 
 def missing_cell(env_id: str, label: str) -> str:
@@ -392,7 +404,7 @@ def missing_cell(env_id: str, label: str) -> str:
     for row in published()["zoo"].get(env_id, []):
         if row["label"] == label:
             return f"published: {row['mean']:.0f} ± {row['std']:.0f} ({row['env']}, {row['steps']}, 1 run)"
-    pending = yaml.safe_load(PENDING.read_text()) or {}
+    pending = load_yaml(PENDING) or {}
     if label not in pending.get(env_id, {}):
         raise ValueError(f"{env_id} {label}: no reporting runs, no published figure and no reason in {PENDING}")
     return f"pending: {pending[env_id][label]}"
@@ -556,12 +568,17 @@ def summary_table(labels: list[str], summaries: dict[str, dict[str, dict | None]
 
 def published() -> dict:
     """The published figures quoted beside ours (``PUBLISHED``): rows of an env's table, Tianshou's MuJoCo figures."""
-    return yaml.safe_load(PUBLISHED.read_text())
+    return load_yaml(PUBLISHED)
+
+
+def envs_phrase(envs: int) -> str:
+    """ "1 env", "10 envs"."""
+    return f"{envs} env{'s' if envs > 1 else ''}"
 
 
 def protocol_cell(found: set[tuple[int, int]]) -> str:
     """The evaluation protocols of a row's runs: "every 10k steps, 10 envs"."""
-    return "; ".join(f"every {freq / 1000:g}k steps, {envs} env{'s' if envs > 1 else ''}" for freq, envs in sorted(found))
+    return "; ".join(f"every {freq / 1000:g}k steps, {envs_phrase(envs)}" for freq, envs in sorted(found))
 
 
 def env_table(
@@ -594,9 +611,10 @@ def env_table(
         figure = f"{row['mean']:.1f} ± {row['std']:.1f} at {row['steps']} (mean ± std over the episodes of one agent)"
         lines += [f"| {NAMES[row['label']]}, published (rl-baselines3-zoo `benchmark.md`, {row['env']}) | 1 run | {figure} |"]
         lines[-1] += " - |" * 6
-    for label, row in rows.items():
-        if row is None and not missing_cell(env_id, label).startswith("published"):
-            lines += [f"| {NAMES[label]} | - | {missing_cell(env_id, label)} |" + " - |" * 6]
+    missing = {label: missing_cell(env_id, label) for label, row in rows.items() if row is None}
+    lines += [
+        f"| {NAMES[label]} | - | {cell} |" + " - |" * 6 for label, cell in missing.items() if not cell.startswith("published")
+    ]
     return lines
 
 
@@ -620,8 +638,7 @@ def env_block(
 
 def shipped_entry(env_id: str) -> list[str]:
     """The shipped zoo entry of an env (zoo_configs/), its settings inline, and the zoo entries its peers use."""
-    config = "reinforce_lstm.yml" if env_id in RECURRENT_ENVS else "reinforce.yml"
-    entry = yaml.safe_load((REPO / "zoo_configs" / config).read_text()).get(env_id)
+    config, entry = shipped(env_id)
     if entry is None:
         return []
     settings = ", ".join(
@@ -661,7 +678,7 @@ def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.nd
     return lines
 
 
-def how_many(times: dict[tuple[str, str], list[float]]) -> list[str]:
+def how_many() -> list[str]:
     """How long a 1M-step run took, per protocol, from the recorded wall-clock times of the reporting runs."""
     lines = ["| evaluations | 1M-step runs | wall-clock, min to max (minutes) |", "|---|---|---|"]
     by_protocol: dict[tuple[int, int], list[float]] = {}
@@ -678,7 +695,7 @@ def eval_cost_table() -> list[str]:
     benchmarks/bench_eval.py's wall-clock times: each env's run under the protocol before and now, the speed-up, and,
     where the run without evaluations was timed, what the evaluations cost under each.
     """
-    path = DATA / "eval_cost.csv"
+    path = DATA / EVAL_COST_FILE
     with open(path) if path.exists() else open(os.devnull) as file:
         rows = list(csv.DictReader(file))
     lines = [
@@ -694,10 +711,11 @@ def eval_cost_table() -> list[str]:
         cells = [env_id, NAMES[algo], seed]
         for protocol in ("before", "after"):
             row = found.get(protocol)
-            envs = f"{row['eval_envs']} env{'s' if int(row['eval_envs']) > 1 else ''}" if row else ""
-            cells.append(
-                f"{row['evaluations']} x {row['eval_episodes']} episodes on {envs}, {seconds[protocol]:.0f}" if row else "-"
-            )
+            if row is None:
+                cells.append("-")
+                continue
+            envs = envs_phrase(int(row["eval_envs"]))
+            cells.append(f"{row['evaluations']} x {row['eval_episodes']} episodes on {envs}, {seconds[protocol]:.0f}")
         both = "before" in seconds and "after" in seconds
         cells.append(f"{seconds['before'] / seconds['after']:.2f}x" if both else "-")
         cells.append(f"{seconds['none']:.0f}" if "none" in seconds else "-")
@@ -720,7 +738,7 @@ def report(args: argparse.Namespace) -> None:
     summaries = {
         env_id: {label: summarise(curves[env_id][label], *ENVS[env_id]) for label in labels[env_id]} for env_id in ENVS
     }
-    update_between_markers(BENCHMARK_PAGE, how_many(times), "benchmark-runtime")
+    update_between_markers(BENCHMARK_PAGE, how_many(), "benchmark-runtime")
     for suite, (_, env_ids, marker) in SUITES.items():
         suite_labels = [label for label in labels_in_order() if any(label in labels[env_id] for env_id in env_ids)]
         table = summary_table(suite_labels, {env_id: summaries[env_id] for env_id in env_ids})
@@ -733,7 +751,7 @@ def report(args: argparse.Namespace) -> None:
     for env_id in ENVS:
         block = env_block(env_id, summaries[env_id], curves[env_id], times, found)
         update_between_markers(BENCHMARK_PAGE, block, f"benchmark-env:{env_id}")
-    tried = yaml.safe_load(TRIED.read_text())
+    tried = load_yaml(TRIED)
     for env_id in tried:
         update_between_markers(TUNING_PAGE, tried_table(env_id, tried), f"tried:{env_id}")
     print(f"wrote {BENCHMARK_PAGE}, {IMAGES}/*.png, {TUNING_PAGE}'s tables, the README's and the algorithm pages' tables")

@@ -224,7 +224,7 @@ def test_benchmark_runs_without_protocol_columns_are_the_earlier_protocol(tmp_pa
     assert benchmark.protocols() == {
         ("LunarLander-v3", "ppo"): {(benchmark.OLD_EVAL_FREQ, benchmark.OLD_EVAL_ENVS), (10_000, benchmark.EVAL_ENVS)}
     }
-    assert benchmark.how_many(benchmark.wall_clocks())[2:] == [
+    assert benchmark.how_many()[2:] == [
         "| every 10k steps, 10 envs | 1 | 5 to 5 |",
         "| every 5k steps, 1 env | 1 | 10 to 10 |",
     ]
