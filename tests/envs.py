@@ -1,5 +1,6 @@
 """Small purpose-built environments for the tests."""
 
+from bisect import bisect_right
 from typing import Any
 
 import gymnasium as gym
@@ -32,6 +33,23 @@ class ChainMDP(gym.Env):
         self.action_space = spaces.Discrete(2)
         self.state = 0
         self.steps = 0
+        # Cumulative distributions of the start state and of each (s, a)'s next state, for ``draw``
+        self._start_cdf = self.cumulative(self.START)
+        self._next_cdf = [[self.cumulative(p) for p in row] for row in self.transitions()]
+
+    @staticmethod
+    def cumulative(probs: np.ndarray) -> list[float]:
+        """The distribution's cumulative sums, normalised as numpy's ``Generator.choice`` normalises them."""
+        cdf = probs.cumsum()
+        return (cdf / cdf[-1]).tolist()
+
+    def draw(self, cdf: list[float]) -> int:
+        """
+        An index drawn from a cumulative distribution: ``self.np_random.choice(len(p), p=p)`` computed the way that
+        method computes it (one uniform draw, the first cumulative sum above it), so the draws are the same, at
+        a tenth of its cost (the unbiasedness tests step these envs about 100,000 times each).
+        """
+        return bisect_right(cdf, self.np_random.random())
 
     @classmethod
     def transitions(cls) -> np.ndarray:
@@ -47,13 +65,12 @@ class ChainMDP(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[int, dict]:
         super().reset(seed=seed)
-        self.state = int(self.np_random.choice(self.N_STATES, p=self.START))
+        self.state = self.draw(self._start_cdf)
         self.steps = 0
         return self.state, {}
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
-        probs = self.transitions()[self.state, int(action)]
-        next_state = int(self.np_random.choice(self.N_STATES, p=probs))
+        next_state = self.draw(self._next_cdf[self.state][int(action)])
         reward = self.STEP_REWARD[self.state] + float(next_state == self.TERMINAL)
         self.state = next_state
         self.steps += 1
