@@ -3,10 +3,11 @@ Try a candidate zoo entry (REINFORCE's by default, any of the benchmark's algori
 benchmark's protocol, without touching the benchmark's data, on the tuning seeds (below ``REPORTING_SEEDS``, 1000):
 the published tables use only the seeds from 1000 on, which no candidate is tried on.
 
-Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``benchmarks/benchmark.py run`` does (evaluation every
-5,000 steps on 10 deterministic episodes of a separate env), but with the candidate entry in a temporary
-``--conf-file``. It prints the final evaluation per seed, how many seeds reached the threshold and the median
-step at which they did.
+Each seed runs ``python -m sb3_reinforce.zoo train`` exactly as ``benchmarks/benchmark.py run`` does (the benchmark's
+evaluation protocol, docs/benchmark.md), but with the candidate entry in a temporary ``--conf-file``. It prints each
+seed's score (the benchmark's: the mean of its evaluations over the last 10% of the budget) and final evaluation, how
+many seeds' scores reach the threshold, how many seeds reached it at some evaluation and the median step at which
+they first did.
 
     python benchmarks/try_entry.py CartPole-v1 --seeds 10 --workers 2 \\
         --entry '{"n_envs": 8, "n_steps": 16, "learning_rate": "lin_1e-2", "max_grad_norm": 0.1, "ent_coef": 0.01}'
@@ -29,26 +30,28 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, REPORTING_SEEDS, first_hit, train
+from benchmark import ALGOS, ENVS, RECURRENT_ALGOS, REPORTING_SEEDS, first_hit, score, train
 
 
-def run_seed(algo: str, env_id: str, entry: dict, seed: int, keep_logs: Path | None = None) -> tuple[float, float | None]:
+def run_seed(
+    algo: str, env_id: str, entry: dict, seed: int, keep_logs: Path | None = None
+) -> tuple[float, float, float | None]:
     """
-    Train one seed; print and return its final evaluation and the first step at which it reached the threshold.
-    ``keep_logs``: where to copy the run's zoo log folder (see ``benchmark.train``).
+    Train one seed; print and return its score, its final evaluation and the first step at which it reached the
+    threshold. ``keep_logs``: where to copy the run's zoo log folder (see ``benchmark.train``).
     """
     budget, threshold = ENVS[env_id]
     policy = "MlpLstmPolicy" if algo in RECURRENT_ALGOS else "MlpPolicy"
     entry = {"n_timesteps": budget, "policy": policy, **entry}
     steps, returns, _, seconds = train(algo, env_id, seed, threads=1, entry=entry, keep_logs=keep_logs)
-    final, hit = float(returns[-1]), first_hit(steps, returns, threshold)
+    (seed_score, _), final, hit = score(steps, returns, budget), float(returns[-1]), first_hit(steps, returns, threshold)
     best = int(np.argmax(returns))
     print(
-        f"seed {seed}: final {final:.1f}, best {returns[best]:.1f} at {steps[best]:,}, "
+        f"seed {seed}: score {seed_score:.1f}, final {final:.1f}, best {returns[best]:.1f} at {steps[best]:,}, "
         f"first {threshold} at {'-' if hit is None else f'{hit:,.0f}'}, {seconds:.0f} s",
         flush=True,
     )
-    return final, hit
+    return seed_score, final, hit
 
 
 def main() -> None:
@@ -72,11 +75,14 @@ def main() -> None:
     with ThreadPoolExecutor(args.workers) as pool:
         seeds = range(args.first_seed, args.first_seed + args.seeds)
         results = list(pool.map(lambda seed: run_seed(args.algo, args.env, entry, seed, args.keep_logs), seeds))
-    finals = [final for final, _ in results]
-    hits = [hit for _, hit in results if hit is not None]
+    threshold = ENVS[args.env][1]
+    scores, finals = [seed_score for seed_score, _, _ in results], [final for _, final, _ in results]
+    hits = [hit for _, _, hit in results if hit is not None]
     median = f"{np.median(hits):,.0f}" if hits else "-"
+    print(f"scores {[round(s, 1) for s in scores]}: {np.mean(scores):.1f} ± {np.std(scores):.1f}")
     print(f"finals {[round(final, 1) for final in finals]}: {np.mean(finals):.1f} ± {np.std(finals):.1f}")
-    print(f"reached {ENVS[args.env][1]}: {len(hits)}/{len(results)} seeds, median step {median}")
+    print(f"scores at {threshold}: {sum(s >= threshold for s in scores)}/{len(results)} seeds")
+    print(f"reached {threshold} during the run: {len(hits)}/{len(results)} seeds, median step {median}")
 
 
 if __name__ == "__main__":
