@@ -276,6 +276,27 @@ def test_benchmark_eval_cost_table(tmp_path, monkeypatch):
     ]
 
 
+def test_quick_start_thread_figures_come_from_their_data(tmp_path, monkeypatch):
+    """The quick start page's timings of its thread line are the table bench_quickstart.py writes from
+    benchmarks/data/quickstart.csv, and recording a measurement puts its medians and runs into that table."""
+    bench = benchmark_script("bench_quickstart")
+    text = bench.PAGE.read_text()
+    start, end = f"<!-- {bench.MARKER}:start -->", f"<!-- {bench.MARKER}:end -->"
+    assert text.split(start)[1].split(end)[0].strip().splitlines() == bench.table()
+    # The paragraph around the table states no timing of its own
+    assert not re.search(r"\d+\.\d s", text.split(start)[0].split("th.set_num_threads(1)` line")[-1] + text.split(end)[1])
+
+    page = tmp_path / "quickstart.md"
+    page.write_text(f"before\n{start}\n| old |\n{end}\nafter\n")
+    monkeypatch.setattr(bench, "PAGE", page)
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "quickstart.csv")
+    bench.record("a test load", 1, {"with": [2.0, 1.0, 3.0], "without": [9.0, 7.0, 8.0]})
+    assert page.read_text().splitlines()[4:-2] == [
+        "| a test load, 1 spinning | 2.0 s | 8.0 s | 2.0, 1.0, 3.0; 9.0, 7.0, 8.0 (median of 3) |"
+    ]
+    assert page.read_text().startswith("before\n") and page.read_text().endswith("\nafter\n")
+
+
 # The columns of docs/defaults.md's tables that hold a setting (a constructor parameter), and the figures of a row
 DEFAULTS_SETTINGS = ("baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "n_steps", "max_grad_norm")
 
