@@ -71,7 +71,7 @@ def table() -> list[str]:
     ]
     for row in rows:
         spinning = f", {row['busy']} spinning" if int(row["busy"]) else ""
-        runs = f"{row['runs_with_line'] or '-'}; {row['runs_without_line'] or '-'}"
+        runs = f"{row['runs_with_line']}; {row['runs_without_line']}" if row["runs_with_line"] else "not kept"
         lines.append(
             f"| {row['load']}{spinning} | {row['with_line']} s | {row['without_line']} s | {runs} "
             f"(median of {row['repeats']}) |"
