@@ -654,9 +654,16 @@ def shipped_entry(env_id: str) -> list[str]:
 
 
 def tried_table(env_id: str, tried: dict[str, list[dict[str, str]]]) -> list[str]:
-    """What else was tried on an env (``TRIED``): the change, the tuning seeds, the finals."""
-    lines = ["| change | seeds | finals |", "|---|---|---|"]
-    return lines + [f"| {row['change']} | {row['seeds']} | {row['finals']} |" for row in tried[env_id]]
+    """
+    What else was tried on an env (``TRIED``): the change, the tuning seeds, the finals, and the scores (``score``)
+    of the rows tried since the score was the benchmark's (a column only where an env has such rows).
+    """
+    rows = tried[env_id]
+    if not any("scores" in row for row in rows):
+        lines = ["| change | seeds | finals |", "|---|---|---|"]
+        return lines + [f"| {row['change']} | {row['seeds']} | {row['finals']} |" for row in rows]
+    lines = ["| change | seeds | finals | scores |", "|---|---|---|---|"]
+    return lines + [f"| {row['change']} | {row['seeds']} | {row['finals']} | {row.get('scores', '-')} |" for row in rows]
 
 
 def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:

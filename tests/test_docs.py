@@ -297,6 +297,20 @@ def test_quick_start_thread_figures_come_from_their_data(tmp_path, monkeypatch):
     assert page.read_text().startswith("before\n") and page.read_text().endswith("\nafter\n")
 
 
+def test_tried_table_shows_scores_where_an_env_has_them():
+    """The tuning notes' tables: three columns for an env tried only under the earlier finals, a fourth (the scores)
+    where a row has them, with "-" for the rows from before."""
+    benchmark = benchmark_script("benchmark")
+    old = {"change": "a", "seeds": "0-2", "finals": "1, 2, 3"}
+    new = {"change": "b", "seeds": "5-12", "finals": "4, 5", "scores": "6, 7"}
+    assert benchmark.tried_table("X", {"X": [old]}) == [
+        "| change | seeds | finals |",
+        "|---|---|---|",
+        "| a | 0-2 | 1, 2, 3 |",
+    ]
+    assert benchmark.tried_table("X", {"X": [old, new]})[2:] == ["| a | 0-2 | 1, 2, 3 | - |", "| b | 5-12 | 4, 5 | 6, 7 |"]
+
+
 # The columns of docs/defaults.md's tables that hold a setting (a constructor parameter), and the figures of a row
 DEFAULTS_SETTINGS = ("baseline", "normalize_advantage", "use_gamma_t", "learning_rate", "n_steps", "max_grad_norm")
 
