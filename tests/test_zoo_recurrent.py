@@ -153,7 +153,8 @@ def test_every_shipped_key_is_taken(entry):
 
 
 def test_mountaincar_probe_in_the_tuning_notes_runs_the_shipped_entry():
-    """The probe command that the tuning notes give for MountainCarContinuousNoVel-v0 copies the shipped entry."""
+    """The probe command that the tuning notes give for MountainCarContinuousNoVel-v0 copies the shipped entry, but for
+    the learning rate: the constant 3e-3 of the entry the probe measured."""
     benchmark = benchmark_script("benchmark")
     probes = re.findall(
         r"^python benchmarks/probe_recurrent\.py .*MountainCarContinuousNoVel.*$", benchmark.TUNING_PAGE.read_text(), re.M
@@ -170,6 +171,8 @@ def test_mountaincar_probe_in_the_tuning_notes_runs_the_shipped_entry():
     assert probe.pop("policy_kwargs") == eval(entry.pop("policy_kwargs"), {"dict": dict, "nn": nn})
     for zoo_key in ("n_timesteps", "policy"):
         entry.pop(zoo_key)
+    # The probe's figures were measured at the constant rate the entry had before its linear decay
+    assert probe.pop("learning_rate") == 3e-3 and entry.pop("learning_rate") == "lin_3e-3"
     assert probe == entry
 
 
