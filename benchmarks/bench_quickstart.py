@@ -15,7 +15,6 @@ recorded row into docs/guide/quickstart.md, between its ``quickstart-threads`` m
 """
 
 import argparse
-import csv
 import multiprocessing
 import os
 import re
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import DATA, DOCS, replace_row, update_between_markers
+from benchmark import DATA, DOCS, read_rows, replace_row, update_between_markers
 
 REPO = Path(__file__).resolve().parent.parent
 THREADS_LINE = re.compile(r"^th\.set_num_threads\(1\).*\n", re.M)
@@ -63,13 +62,11 @@ def median(seconds: list[float]) -> float:
 
 def table() -> list[str]:
     """The recorded rows (``RESULTS``) as the quick start page's table: what else ran, the two medians, the runs."""
-    with open(RESULTS) as file:
-        rows = list(csv.DictReader(file))
     lines = [
         "| other jobs on the 2 cores | with the line | without it | runs (with; without) |",
         "|---|---|---|---|",
     ]
-    for row in rows:
+    for row in read_rows(RESULTS):
         spinning = f", {row['busy']} spinning" if int(row["busy"]) else ""
         runs = f"{row['runs_with_line']}; {row['runs_without_line']}" if row["runs_with_line"] else "not kept"
         lines.append(

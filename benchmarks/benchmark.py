@@ -276,6 +276,14 @@ def _replace_row(runs: Path, algo: str, env_id: str, seed: int, seconds: float) 
     replace_row(runs, RUNS_FIELDS, row, key=("env", "algo", "seed"))
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file of the benchmark's data (none where the file does not exist yet)."""
+    if not path.exists():
+        return []
+    with open(path) as file:
+        return list(csv.DictReader(file))
+
+
 def replace_row(path: Path, fields: list[str], row: dict[str, str], key: tuple[str, ...]) -> None:
     """
     Put a row into a CSV file of the benchmark's data, replacing the row that has the same values in the ``key``
@@ -285,15 +293,13 @@ def replace_row(path: Path, fields: list[str], row: dict[str, str], key: tuple[s
     def order(item: dict[str, str]) -> tuple:
         return tuple(int(item[column]) if column == "seed" else item[column] for column in key)
 
-    rows = []
-    if path.exists():
-        with open(path) as file:
-            rows = [old for old in csv.DictReader(file) if any(old[column] != row[column] for column in key)]
+    rows = [old for old in read_rows(path) if any(old[column] != row[column] for column in key)]
     rows.append(row)
+    rows.sort(key=order)
     with open(path, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(sorted(rows, key=order))
+        writer.writerows(rows)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -346,10 +352,7 @@ def wall_clocks() -> dict[tuple[str, str], list[float]]:
 
 def run_rows() -> list[dict[str, str]]:
     """runs.csv's rows of the reporting seeds, the tables' only seeds (a row without the protocol columns: the one before)."""
-    if not (DATA / "runs.csv").exists():
-        return []
-    with open(DATA / "runs.csv") as file:
-        rows = [row for row in csv.DictReader(file) if int(row["seed"]) >= REPORTING_SEEDS]
+    rows = [row for row in read_rows(DATA / "runs.csv") if int(row["seed"]) >= REPORTING_SEEDS]
     return [
         {"eval_freq": str(OLD_EVAL_FREQ), "eval_envs": str(OLD_EVAL_ENVS)} | {k: v for k, v in row.items() if v}
         for row in rows
@@ -656,14 +659,12 @@ def shipped_entry(env_id: str) -> list[str]:
 def tried_table(env_id: str, tried: dict[str, list[dict[str, str]]]) -> list[str]:
     """
     What else was tried on an env (``TRIED``): the change, the tuning seeds, the finals, and the scores (``score``)
-    of the rows tried since the score was the benchmark's (a column only where an env has such rows).
+    of the rows tried since the score was the benchmark's (a column only where an env has such rows, "-" in the others).
     """
     rows = tried[env_id]
-    if not any("scores" in row for row in rows):
-        lines = ["| change | seeds | finals |", "|---|---|---|"]
-        return lines + [f"| {row['change']} | {row['seeds']} | {row['finals']} |" for row in rows]
-    lines = ["| change | seeds | finals | scores |", "|---|---|---|---|"]
-    return lines + [f"| {row['change']} | {row['seeds']} | {row['finals']} | {row.get('scores', '-')} |" for row in rows]
+    columns = ["change", "seeds", "finals"] + (["scores"] if any("scores" in row for row in rows) else [])
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    return lines + ["| " + " | ".join(row.get(column, "-") for column in columns) + " |" for row in rows]
 
 
 def tianshou_table(curves: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]]) -> list[str]:
@@ -702,9 +703,7 @@ def eval_cost_table() -> list[str]:
     benchmarks/bench_eval.py's wall-clock times: each env's run under the protocol before and now, the speed-up, and,
     where the run without evaluations was timed, what the evaluations cost under each.
     """
-    path = DATA / EVAL_COST_FILE
-    with open(path) if path.exists() else open(os.devnull) as file:
-        rows = list(csv.DictReader(file))
+    rows = read_rows(DATA / EVAL_COST_FILE)
     lines = [
         "| env | algo | seed | before: evaluations, wall-clock (s) | now: evaluations, wall-clock (s) | speed-up "
         "| without evaluations (s) | the evaluations' time, before to now (s) |",
@@ -717,12 +716,12 @@ def eval_cost_table() -> list[str]:
         seconds = {protocol: float(row["seconds"]) for protocol, row in found.items()}
         cells = [env_id, NAMES[algo], seed]
         for protocol in ("before", "after"):
-            row = found.get(protocol)
-            if row is None:
+            timed = found.get(protocol)
+            if timed is None:
                 cells.append("-")
                 continue
-            envs = envs_phrase(int(row["eval_envs"]))
-            cells.append(f"{row['evaluations']} x {row['eval_episodes']} episodes on {envs}, {seconds[protocol]:.0f}")
+            envs = envs_phrase(int(timed["eval_envs"]))
+            cells.append(f"{timed['evaluations']} x {timed['eval_episodes']} episodes on {envs}, {seconds[protocol]:.0f}")
         both = "before" in seconds and "after" in seconds
         cells.append(f"{seconds['before'] / seconds['after']:.2f}x" if both else "-")
         cells.append(f"{seconds['none']:.0f}" if "none" in seconds else "-")
