@@ -215,6 +215,16 @@ def test_benchmark_summary_counts_scores_and_marks_short_windows(tmp_path, monke
     assert short["episodes"] == 20 and benchmark.score_cell(short, "CartPole-v1") == "500†"
 
 
+@pytest.mark.parametrize("page", pages(), ids=lambda path: str(path.relative_to(REPO)))
+def test_benchmark_dagger_is_explained_exactly_where_a_table_shows_one(page):
+    """A page whose tables mark a short-window score with † explains the mark in its text, and a page whose tables
+    mark none does not keep the explanation once the marked runs are rerun."""
+    lines = page.read_text().splitlines()
+    in_tables = any("†" in line for line in lines if line.startswith("|"))
+    in_text = any("†" in line for line in lines if not line.startswith("|"))
+    assert in_tables == in_text, f"{page.name}: † in its tables {in_tables}, explained in its text {in_text}"
+
+
 def test_benchmark_runs_without_protocol_columns_are_the_earlier_protocol(tmp_path, monkeypatch):
     """runs.csv rows from before the protocol columns read as the earlier protocol; new rows record the current one."""
     benchmark = benchmark_script("benchmark")
